@@ -1,0 +1,289 @@
+"""Outbound connections: ``fetch()`` (plain HTTP and WebSocket upgrade) and ``WebSocket(url)``.
+
+The guide shows two ways for a Worker to open a WebSocket to a server:
+
+* ``WebSocket("ws://…")`` — returns at once in ``CONNECTING``; ``open`` fires
+  when connected (the socket is accepted for you); a failure gives ``error``
+  then ``close`` 1006 ``Failed to establish websocket connection``.
+* ``resp = await fetch("http://…", headers={"Upgrade": "websocket"})`` — a
+  101 gives ``resp.web_socket`` (also ``resp.js_object.webSocket``), which
+  you ``accept()``; a refused upgrade is an ordinary Response with the
+  server's real status, headers and body, and ``web_socket`` is ``None``.
+
+Plain HTTP goes through ``httpx``. Connections to loopback addresses ignore
+proxy environment variables (a classroom proxy must never swallow them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import urllib.parse
+import weakref
+from typing import Any
+
+from websockets.asyncio.client import connect as _ws_connect
+from websockets.exceptions import InvalidHandshake, InvalidStatus
+
+from . import compat as _compat
+from . import websocket as _websocket
+from .errors import js_error_string
+from .http import Headers, Request, Response
+from .log import emit
+from .runtime import NetworkTransport
+from .websocket import CONNECT_FAILED_REASON, SocketState, WebSocket
+
+__all__ = ["fetch", "FetchError"]
+
+#: Headers the runtime writes itself on an upgrade; a Worker's values are ignored.
+_HANDSHAKE_HEADERS = frozenset(
+    {
+        "upgrade",
+        "connection",
+        "sec-websocket-key",
+        "sec-websocket-version",
+        "sec-websocket-extensions",
+        "sec-websocket-protocol",
+        "host",
+        "content-length",
+    }
+)
+
+# Keep outbound connections' tasks alive (the loop only holds weak references).
+_live: set[Any] = set()
+
+
+class FetchError(TypeError):
+    """``fetch()`` could not reach the server at all (a rejected promise on Workers)."""
+
+
+def is_loopback(host: str | None) -> bool:
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _proxy_for(url: str) -> Any:
+    host = urllib.parse.urlsplit(url).hostname
+    return None if is_loopback(host) else True
+
+
+# ----------------------------------------------------------------------------
+# fetch()
+# ----------------------------------------------------------------------------
+async def fetch(
+    resource: str | Request,
+    *,
+    method: str | None = None,
+    headers: Any = None,
+    body: str | bytes | None = None,
+    redirect: str = "follow",
+    timeout: float = 30.0,
+    **_ignored: Any,
+) -> Response:
+    """Make an HTTP request, or open a WebSocket when ``Upgrade: websocket`` is set.
+
+    Use ``http://`` / ``https://`` URLs for both, as on Workers: ``ws://``
+    raises ``TypeError: Fetch API cannot load: <url>``.
+    """
+    compat = _compat.default()
+    if isinstance(resource, Request):
+        request = Request(resource, method=method or "GET", headers=headers, body=body) if (
+            method or headers is not None or body is not None
+        ) else resource
+    else:
+        request = Request(str(resource), method=method or "GET", headers=headers, body=body)
+    url = request.url
+    scheme = urllib.parse.urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        if compat.fetch_refuses_unknown_protocols or scheme not in ("ws", "wss"):
+            raise TypeError(f"Fetch API cannot load: {url}")
+        emit(
+            "warn",
+            "Worker passed an invalid URL to fetch(). URLs passed to fetch() must begin with "
+            f"either 'http:' or 'https:', not '{scheme}:'. Note that fetch() treats WebSockets as "
+            "a special kind of HTTP request, therefore WebSockets should use 'http:'/'https:', "
+            "not 'ws:'/'wss:'.",
+        )
+        url = ("http" if scheme == "ws" else "https") + url[len(scheme):]
+    if (request.headers.get("Upgrade") or "").lower() == "websocket":
+        return await _fetch_upgrade(url, request, compat, timeout)
+    return await _fetch_http(url, request, redirect, timeout)
+
+
+async def _fetch_http(url: str, request: Request, redirect: str, timeout: float) -> Response:
+    import httpx  # imported here: keeps `import wsguide` fast
+
+    host = urllib.parse.urlsplit(url).hostname
+    async with httpx.AsyncClient(
+        trust_env=not is_loopback(host),
+        follow_redirects=redirect == "follow",
+        timeout=timeout,
+    ) as client:
+        try:
+            r = await client.request(
+                request.method.value,
+                url,
+                headers=request.headers.raw_items(),
+                content=request.body,
+            )
+        except httpx.HTTPError as exc:
+            raise FetchError(f"fetch failed: could not reach {url} ({exc})") from exc
+    headers = Headers(r.headers.multi_items())
+    status = r.status_code
+    body = r.content if status not in (101, 204, 205, 304) else None
+    resp = Response(body, status=status, status_text=r.reason_phrase, headers=headers)
+    resp.url = str(r.url)  # type: ignore[attr-defined]
+    return resp
+
+
+async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, timeout: float) -> Response:
+    ws_url = "ws" + url[4:] if url.startswith("http") else url
+    extra = [(n, v) for n, v in request.headers.raw_items() if n.lower() not in _HANDSHAKE_HEADERS]
+    protocols = [p.strip() for p in (request.headers.get("Sec-WebSocket-Protocol") or "").split(",") if p.strip()]
+    # Compression on fetch(): only what the Worker asked for (absent → no offer),
+    # and never when the compatibility flag is off.
+    wanted = request.headers.get("Sec-WebSocket-Extensions")
+    compress = bool(compat.web_socket_compression and wanted and "permessage-deflate" in wanted)
+    try:
+        async with asyncio.timeout(timeout):
+            conn = await _ws_connect(
+                ws_url,
+                additional_headers=extra,
+                subprotocols=protocols or None,
+                compression="deflate" if compress else None,
+                max_size=compat.max_message_size,
+                proxy=_proxy_for(ws_url),
+                ping_interval=None,
+                user_agent_header=None,
+                open_timeout=None,
+            )
+    except InvalidStatus as exc:
+        r = exc.response
+        headers = Headers(r.headers)
+        status = r.status_code
+        body = bytes(r.body or b"") if status not in (204, 205, 304) else None
+        if status < 200 or status > 599:
+            status, body = 502, f"Bad upgrade response status {status}".encode()
+        return Response(body, status=status, status_text=r.reason_phrase, headers=headers)
+    except (OSError, InvalidHandshake, TimeoutError) as exc:
+        raise FetchError(f"fetch failed: WebSocket upgrade to {url} failed ({exc})") from exc
+    ws = WebSocket._new(compat)
+    transport = NetworkTransport(conn, limit=compat.max_message_size)
+    transport.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
+    transport.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")
+    ws._transport = transport
+    ws.url = None
+    ws.protocol = transport.protocol or ""
+    ws.extensions = transport.extensions or ""
+    _keep(conn, transport)
+    return Response(None, status=101, headers=Headers(conn.response.headers), web_socket=ws)
+
+
+def _keep(conn: Any, transport: NetworkTransport) -> None:
+    _live.add(conn)
+    conn_ref = conn
+
+    async def forget() -> None:
+        try:
+            await conn_ref.wait_closed()
+            if transport.reader is not None:
+                await transport.finished
+        finally:
+            _live.discard(conn_ref)
+
+    task = asyncio.ensure_future(forget())
+    _live.add(task)
+    task.add_done_callback(_live.discard)
+
+
+# ----------------------------------------------------------------------------
+# WebSocket(url)
+# ----------------------------------------------------------------------------
+MSG_BAD_STATUS = (
+    "Failed to establish the WebSocket connection: expected server to reply with HTTP status "
+    "code 101 (switching protocols), but received {status} instead."
+)
+
+
+def _start_connection(ws: WebSocket) -> None:
+    """The connector ``WebSocket(url)`` calls: runs the handshake in a task."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        raise RuntimeError(
+            "WebSocket(url) needs a running event loop: call it inside an async function "
+            "(in a notebook, cells already run in one)."
+        ) from None
+    task = loop.create_task(_connect(ws))
+    _live.add(task)
+    task.add_done_callback(_live.discard)
+
+    def cancelled(t: asyncio.Task[None]) -> None:
+        if t.cancelled() and ws._error is None:
+            _fail(ws, TypeError("Called close before connection was established."))
+
+    task.add_done_callback(cancelled)
+    ref = weakref.ref(task)
+
+    def cancel() -> None:
+        t = ref()
+        if t is not None and not t.done():
+            t.cancel()
+
+    ws._cancel_connect = cancel  # type: ignore[attr-defined]
+
+
+def _fail(ws: WebSocket, exc: BaseException) -> None:
+    ws._state = SocketState.RELEASED
+    ws._closed_incoming = True
+    ws._outgoing_aborted = True
+    ws._error = exc
+    from .events import CloseEvent, ErrorEvent
+
+    ws.dispatchEvent(ErrorEvent("error", message="Uncaught " + js_error_string(exc), error=exc))
+    ws.dispatchEvent(CloseEvent("close", code=1006, reason=CONNECT_FAILED_REASON, wasClean=False))
+
+
+async def _connect(ws: WebSocket) -> None:
+    compat = ws._compat
+    url = ws.url or ""
+    try:
+        conn = await _ws_connect(
+            url,
+            subprotocols=ws._offered_protocols or None,  # type: ignore[attr-defined]
+            compression="deflate" if compat.web_socket_compression else None,
+            max_size=compat.max_message_size,
+            proxy=_proxy_for(url),
+            ping_interval=None,
+            user_agent_header=None,
+            open_timeout=30,
+        )
+    except InvalidStatus as exc:
+        status = exc.response.status_code
+        _fail(ws, TypeError(MSG_BAD_STATUS.format(status=status)))
+        return
+    except (OSError, InvalidHandshake, TimeoutError) as exc:
+        _fail(ws, TypeError(f"Failed to establish the WebSocket connection: {exc}"))
+        return
+    if ws._state is SocketState.RELEASED:  # close() raced the handshake
+        await conn.close()
+        _fail(ws, TypeError("Called close before connection was established."))
+        return
+    transport = NetworkTransport(conn, limit=compat.max_message_size)
+    ws.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
+    ws.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")
+    ws._transport = transport
+    ws._state = SocketState.ACCEPTED
+    _keep(conn, transport)
+    # `open` comes first, then the read loop starts: no message can precede it.
+    ws._receive(("open",))
+    transport.start_reading(ws._receive)
+
+
+_websocket._connector = _start_connection

@@ -1,0 +1,267 @@
+"""Events and the ``EventTarget`` that dispatches them, as on Cloudflare Workers.
+
+A WebSocket on Workers talks to your code through four event types:
+
+==========  ================  ==========================================
+type        class             fired when
+==========  ================  ==========================================
+``open``    :class:`Event`    an outbound ``WebSocket(url)`` connected
+``message`` :class:`MessageEvent`  a text or binary message arrived
+``close``   :class:`CloseEvent`    a Close frame arrived, or the peer vanished
+``error``   :class:`ErrorEvent`    something broke (at most once per socket)
+==========  ================  ==========================================
+
+Dispatch order follows workerd's ``EventTarget``: the ``on<type>`` property
+(``ws.onmessage = fn``) runs first, then ``addEventListener`` listeners in the
+order they were added. Listeners may be plain functions or ``async def``
+functions; a coroutine is run as its own task, so one slow listener never
+blocks the delivery of the next event.
+
+This module needs nothing but the standard library.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .log import emit
+
+__all__ = [
+    "Blob",
+    "CloseEvent",
+    "ErrorEvent",
+    "Event",
+    "EventTarget",
+    "MessageEvent",
+    "report_listener_error",
+]
+
+
+class Event:
+    """A plain event: only a ``type`` (``"open"`` uses it)."""
+
+    def __init__(self, type: str) -> None:
+        self.type = type
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(type={self.type!r})"
+
+
+class MessageEvent(Event):
+    """Fired for each message received.
+
+    ``data`` is ``str`` for a text message. For a binary message it depends on
+    the socket's ``binaryType`` at the moment of delivery: a :class:`Blob`
+    under ``"blob"`` (the default from compatibility date 2026-03-17), ``bytes``
+    under ``"arraybuffer"``.
+    """
+
+    def __init__(self, type: str = "message", *, data: Any = None) -> None:
+        super().__init__(type)
+        self.data = data
+        # The remaining fields exist on workerd's MessageEvent too.
+        self.origin = None
+        self.lastEventId = ""
+        self.source = None
+        self.ports: list[Any] = []
+
+    def __repr__(self) -> str:
+        data = self.data
+        if isinstance(data, (bytes, bytearray)) and len(data) > 40:
+            shown = f"<{len(data)} bytes>"
+        elif isinstance(data, str) and len(data) > 60:
+            shown = repr(data[:57] + "...")
+        else:
+            shown = repr(data)
+        return f"MessageEvent(data={shown})"
+
+
+class CloseEvent(Event):
+    """Fired once when the connection closes.
+
+    ``code`` is the code from the peer's Close frame (1005 if the frame had
+    none), or 1006 when the peer vanished without a Close frame; ``wasClean``
+    is ``False`` only in that last case.
+    """
+
+    def __init__(
+        self, type: str = "close", *, code: int = 0, reason: str = "", wasClean: bool = False
+    ) -> None:
+        # Defaults match workerd's CloseEvent constructor (code 0, reason '', wasClean false).
+        super().__init__(type)
+        self.code = code
+        self.reason = reason
+        self.wasClean = wasClean
+
+    @property
+    def was_clean(self) -> bool:
+        """wsguide only: snake_case alias of ``wasClean``."""
+        return self.wasClean
+
+    def __repr__(self) -> str:
+        return f"CloseEvent(code={self.code}, reason={self.reason!r}, wasClean={self.wasClean})"
+
+
+class ErrorEvent(Event):
+    """Fired at most once per socket when it fails (e.g. a message over 32 MiB).
+
+    ``message`` is the text the runtime reports; ``error`` is the exception.
+    """
+
+    def __init__(
+        self, type: str = "error", *, message: str = "", error: BaseException | None = None
+    ) -> None:
+        super().__init__(type)
+        self.message = message
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"ErrorEvent(message={self.message!r})"
+
+
+class Blob:
+    """Binary data as Workers delivers it under ``binaryType = "blob"``.
+
+    Read it with ``await blob.bytes()``, ``await blob.arrayBuffer()`` or
+    ``await blob.text()``; ``blob.size`` is its length in bytes.
+    """
+
+    __slots__ = ("_data", "type")
+
+    def __init__(self, parts: Any = (), options: dict[str, str] | None = None) -> None:
+        if isinstance(parts, (bytes, bytearray, memoryview, str)):
+            parts = [parts]
+        chunks = []
+        for part in parts:
+            if isinstance(part, str):
+                chunks.append(part.encode("utf-8"))
+            elif isinstance(part, Blob):
+                chunks.append(part._data)
+            else:
+                chunks.append(bytes(part))
+        self._data = b"".join(chunks)
+        self.type = (options or {}).get("type", "")
+
+    @property
+    def size(self) -> int:
+        return len(self._data)
+
+    async def bytes(self) -> bytes:
+        return self._data
+
+    async def arrayBuffer(self) -> bytes:
+        return self._data
+
+    async def text(self) -> str:
+        return self._data.decode("utf-8", errors="replace")
+
+    def __str__(self) -> str:
+        # What JavaScript's String(blob) gives; Workers' send() coerces a Blob to this text.
+        return "[object Blob]"
+
+    def __repr__(self) -> str:
+        return f"Blob(size={self.size})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Blob) and other._data == self._data
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+Listener = Callable[[Any], Any]
+
+
+def report_listener_error(target: object, exc: BaseException) -> None:
+    """Log an exception raised by a listener; the socket keeps working.
+
+    On Workers an exception thrown by a listener is an uncaught error: it is
+    logged and nothing else happens. The traceback goes to the log of the
+    Worker whose code raised (see :mod:`wsguide.log`).
+    """
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
+    emit("error", "Uncaught exception in an event listener:\n" + text)
+
+
+class EventTarget:
+    """``addEventListener`` / ``removeEventListener`` / ``on<type>`` properties."""
+
+    _event_types: tuple[str, ...] = ()
+
+    def __init__(self) -> None:
+        self._listeners: dict[str, list[Listener]] = {}
+        self._handlers: dict[str, Listener | None] = {}
+
+    def addEventListener(self, type: str, listener: Listener, options: Any = None) -> None:
+        """Call ``listener(event)`` for every event of ``type``.
+
+        Adding the same function twice for one type has no effect, as in the
+        DOM. ``listener`` may be an ``async def`` function.
+        """
+        if not callable(listener):
+            raise TypeError(
+                f"addEventListener({type!r}, …) needs a function to call, got {listener!r}."
+            )
+        listeners = self._listeners.setdefault(type, [])
+        if listener not in listeners:
+            listeners.append(listener)
+
+    def removeEventListener(self, type: str, listener: Listener, options: Any = None) -> None:
+        """Stop calling ``listener`` for events of ``type`` (no error if absent)."""
+        listeners = self._listeners.get(type)
+        if listeners and listener in listeners:
+            listeners.remove(listener)
+
+    # snake_case aliases (wsguide only)
+    add_event_listener = addEventListener
+    remove_event_listener = removeEventListener
+
+    def dispatchEvent(self, event: Event) -> bool:
+        """Deliver ``event`` now: the ``on<type>`` property first, then listeners."""
+        handler = self._handlers.get(event.type)
+        # A snapshot: a listener that removes or adds listeners does not change this dispatch.
+        listeners = list(self._listeners.get(event.type, ()))
+        if callable(handler):
+            self._call_listener(handler, event)
+        for listener in listeners:
+            self._call_listener(listener, event)
+        return True
+
+    def _call_listener(self, listener: Listener, event: Event) -> None:
+        try:
+            result = listener(event)
+        except Exception as exc:  # a learner's bug must not break the socket
+            report_listener_error(self, exc)
+            return
+        if inspect.isawaitable(result):
+            task = asyncio.ensure_future(result)
+            task.add_done_callback(self._listener_task_done)
+
+    def _listener_task_done(self, task: asyncio.Future[Any]) -> None:
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if exc is not None:
+            report_listener_error(self, exc)
+
+
+def _handler_property(type: str) -> property:
+    def fget(self: EventTarget) -> Listener | None:
+        return self._handlers.get(type)
+
+    def fset(self: EventTarget, value: Listener | None) -> None:
+        # Non-callables are stored but silently never called, as in workerd.
+        self._handlers[type] = value
+
+    return property(fget, fset, doc=f"Called for every ``{type}`` event, before listeners.")
+
+
+def add_handler_properties(cls: type, types: tuple[str, ...]) -> type:
+    """Give ``cls`` an ``on<type>`` property for each event type."""
+    for t in types:
+        setattr(cls, "on" + t, _handler_property(t))
+    cls._event_types = types
+    return cls
