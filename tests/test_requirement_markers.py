@@ -1,0 +1,119 @@
+"""The `browser` and `workerd` markers from tests/conftest.py: skip here, fail in CI."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CONFTEST = Path(__file__).resolve().parent / "conftest.py"
+
+
+@pytest.fixture(scope="module")
+def markers():
+    # A private copy of the module: its hooks are not registered a second time.
+    spec = importlib.util.spec_from_file_location("wsguide_tests_markers", CONFTEST)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def has(*names):
+    return lambda name: name in names
+
+
+@pytest.mark.parametrize(("value", "on"), [("1", True), ("true", True), ("", False), ("0", False), (None, False)])
+def test_require_variable_turns_the_rule_on(markers, value, on):
+    environ = {} if value is None else {"WSGUIDE_REQUIRE_BROWSER": value}
+    assert markers.required("browser", environ) is on
+
+
+def test_browser_ready_when_chromium_and_playwright_exist(markers):
+    assert markers.browser_missing({}, exists=lambda p: True, has_module=has("playwright")) is None
+
+
+def test_browser_missing_chromium_names_the_path(markers):
+    reason = markers.browser_missing({}, exists=lambda p: False, has_module=has("playwright"))
+    assert "/usr/bin/chromium" in reason.replace("\\", "/")
+
+
+def test_browser_uses_wsguide_chromium_when_set(markers):
+    environ = {"WSGUIDE_CHROMIUM": "/opt/chrome/chrome"}
+    seen = []
+    markers.browser_missing(environ, exists=lambda p: seen.append(p) or True, has_module=has("playwright"))
+    assert seen == [Path("/opt/chrome/chrome")]
+
+
+def test_browser_missing_playwright_is_reported(markers):
+    reason = markers.browser_missing({}, exists=lambda p: True, has_module=has())
+    assert "playwright" in reason
+
+
+def test_workerd_path_is_the_npm_bin_of_tests_parity(markers):
+    path = markers.workerd_path("linux")
+    assert path.parts[-5:] == ("tests", "parity", "node_modules", ".bin", "workerd")
+    assert markers.workerd_path("win32").name == "workerd.cmd"
+
+
+def test_workerd_missing_says_to_run_npm_ci(markers):
+    assert "npm ci" in markers.workerd_missing(exists=lambda p: False)
+    assert markers.workerd_missing(exists=lambda p: True) is None
+
+
+# ------------------------------------------------------------ the rule, end to end
+
+SAMPLE = """
+import pytest
+
+@pytest.mark.workerd
+def test_needs_workerd():
+    pass
+
+@pytest.mark.browser
+def test_needs_browser():
+    pass
+
+def test_uses_fixture(chromium_executable):
+    pass
+
+def test_plain():
+    pass
+"""
+
+
+def run_sample(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
+    (tmp_path / "conftest.py").write_text(CONFTEST.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser\n    workerd\n", encoding="utf-8")
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("WSGUIDE_")}
+    # A Chromium path that cannot exist, so the outcome is the same on every machine.
+    environ.update(WSGUIDE_CHROMIUM=str(tmp_path / "no-chromium"), **env)
+    # The sample needs no plugins; autoloading nbval alone costs seconds (nbformat's imports).
+    environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-rsE", "-p", "no:cacheprovider", "-q", str(tmp_path)],
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_missing_tools_skip_with_reasons_by_default(tmp_path):
+    result = run_sample(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed, 3 skipped" in result.stdout
+    assert "workerd not found at" in result.stdout and "no-chromium" in result.stdout
+
+
+def test_require_variables_turn_those_skips_into_failures(tmp_path):
+    result = run_sample(tmp_path, WSGUIDE_REQUIRE_BROWSER="1", WSGUIDE_REQUIRE_WORKERD="1")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 passed, 3 errors" in result.stdout
+    assert "required by WSGUIDE_REQUIRE_WORKERD but workerd not found" in result.stdout
+    assert "required by WSGUIDE_REQUIRE_BROWSER but Chromium not found" in result.stdout
