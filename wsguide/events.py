@@ -233,8 +233,8 @@ class EventTarget:
     def _call_listener(self, listener: Listener, event: Event) -> None:
         try:
             result = listener(event)
-        except Exception as exc:  # a learner's bug must not break the socket
-            report_listener_error(self, exc)
+        except Exception as exc:  # a learner's bug must not break the server
+            self._listener_failed(exc)
             return
         if inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
@@ -245,7 +245,11 @@ class EventTarget:
             return
         exc = task.exception()
         if exc is not None:
-            report_listener_error(self, exc)
+            self._listener_failed(exc)
+
+    def _listener_failed(self, exc: BaseException) -> None:
+        """A listener raised: log it. Subclasses may do more (a socket closes with 1011)."""
+        report_listener_error(self, exc)
 
 
 def _handler_property(type: str) -> property:

@@ -160,6 +160,8 @@ async def _maybe_await(value: Any) -> Any:
 
 
 def _worker_name(worker: Any) -> str:
+    if isinstance(worker, types.ModuleType):
+        worker = getattr(worker, "Default", None) or getattr(worker, "on_fetch", None) or worker
     return getattr(worker, "__qualname__", None) or getattr(worker, "__name__", None) or type(worker).__name__
 
 

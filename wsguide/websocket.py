@@ -102,6 +102,8 @@ MSG_RETURN_HIBERNATABLE = (
 CLOSED_NO_FRAME_REASON = "WebSocket disconnected without sending Close frame."
 CONNECT_FAILED_REASON = "Failed to establish websocket connection"
 MSG_CONSTRUCTOR = "WebSocket Constructor: {detail}"
+#: wsguide's reason when a listener raised (workerd gives no text to copy here).
+LISTENER_FAILED_REASON = "Worker threw an exception"
 MAX_CLOSE_REASON_BYTES = 123
 
 _RESERVED_CLOSE_CODES = frozenset({1004, 1005, 1006, 1015})
@@ -479,6 +481,16 @@ class WebSocket(EventTarget):
             self._item_hook(self, ("error", message, self._error))
         else:
             self.dispatchEvent(ErrorEvent("error", message=message, error=self._error))
+
+    def _listener_failed(self, exc: BaseException) -> None:
+        # The Worker's code raised while handling an event: log it, and if this
+        # socket talks to the network, close it with 1011 (internal error) so the
+        # client learns something went wrong; everyone else is unaffected.
+        super()._listener_failed(exc)
+        if self._transport is not None and not self._closed_outgoing and not self._outgoing_aborted:
+            self._closed_outgoing = True
+            self._outbox.append(("close", 1011, LISTENER_FAILED_REASON))
+            self._pump()
 
     # -------------------------------------------- coupling (used by runtime)
     def _check_returnable(self) -> None:

@@ -1,0 +1,172 @@
+"""``wsguide dev worker.py`` (like ``wrangler dev``) and ``wsguide check``.
+
+A Worker file is a Python module with a ``class Default(WorkerEntrypoint)``.
+It may also define, at module level (wsguide only; on Workers these live in
+``wrangler.toml``):
+
+* ``DURABLE_OBJECTS = {"ROOMS": ChatRoom}`` — Durable Object bindings;
+* ``COMPATIBILITY_DATE = "2026-11-01"`` and ``COMPATIBILITY_FLAGS = [...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from .compat import DEFAULT_COMPATIBILITY_DATE
+from .log import WorkerLog
+from .runtime import PortInUseError, serve
+
+__all__ = ["load_worker_module", "main"]
+
+
+def load_worker_module(path: str | os.PathLike[str]) -> ModuleType:
+    """Import a Worker file by path (its folder goes on ``sys.path`` for its own imports)."""
+    file = Path(path).resolve()
+    if not file.exists():
+        raise FileNotFoundError(f"No Worker file at {path} (looked in {file.parent}).")
+    if file.is_dir():
+        candidate = file / "worker.py"
+        if not candidate.exists():
+            raise FileNotFoundError(f"{path} is a folder without a worker.py in it.")
+        file = candidate
+    folder = str(file.parent)
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
+    name = "wsguide_worker_" + file.stem
+    spec = importlib.util.spec_from_file_location(name, file)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _parse_bindings(values: list[str], module: ModuleType) -> dict[str, Any]:
+    bindings: dict[str, Any] = dict(getattr(module, "DURABLE_OBJECTS", {}) or {})
+    for item in values:
+        binding, _, class_name = item.partition("=")
+        if not binding or not class_name:
+            raise SystemExit(f"--do expects BINDING=ClassName, got {item!r}.")
+        cls = getattr(module, class_name, None)
+        if cls is None:
+            raise SystemExit(f"--do {item}: {module.__file__} has no class {class_name!r}.")
+        bindings[binding] = cls
+    return bindings
+
+
+def _banner(srv: Any, file: str, args: argparse.Namespace, bindings: dict[str, Any]) -> str:
+    compat = srv.compat
+    flags = ", ".join(compat.flags) or "(none)"
+    lines = [
+        f"wsguide dev: {file} (Worker: {srv.name})",
+        f"  compatibility_date {compat.date}; flags: {flags}",
+        "  compression: " + ("permessage-deflate when the client offers it" if compat.web_socket_compression else "off"),
+    ]
+    for binding, cls in bindings.items():
+        lines.append(f"  env.{binding}: Durable Object {cls.__name__}")
+    if args.host in ("0.0.0.0", "::"):
+        lines.append(f"  Ready on http://<this machine's address>:{srv.port}  (and {srv.url})")
+    else:
+        lines.append(f"  Ready on {srv.url}   (WebSocket: {srv.ws_url})")
+    lines.append("  Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+async def _dev(args: argparse.Namespace) -> int:
+    module = load_worker_module(args.worker)
+    bindings = _parse_bindings(args.do or [], module)
+    date = args.compatibility_date or getattr(module, "COMPATIBILITY_DATE", None) or DEFAULT_COMPATIBILITY_DATE
+    flags = list(getattr(module, "COMPATIBILITY_FLAGS", ()) or ()) + list(args.compatibility_flag or [])
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"WARNING: serving on {args.host}: anyone who can reach this machine can open the "
+            "Worker and join its WebSockets. Do this only on a classroom network you trust; "
+            "use --allowed-origin to restrict which pages may connect.",
+            file=sys.stderr,
+        )
+    options: dict[str, Any] = {}
+    if args.allowed_origin:
+        options["allowed_origins"] = args.allowed_origin
+    if args.hibernate_after is not None:
+        options["hibernate_after"] = args.hibernate_after
+    persist: Any = args.persist_to
+    if args.in_memory:
+        persist = False
+    try:
+        srv = await serve(
+            module,
+            host=args.host,
+            port=args.port,
+            compatibility_date=date,
+            compatibility_flags=flags,
+            durable_objects=bindings or None,
+            persist=persist,
+            log=WorkerLog(echo=sys.stderr),
+            **options,
+        )
+    except PortInUseError as exc:
+        print(f"error: {exc.strerror} (try --port 0, or another --port)", file=sys.stderr)
+        return 2
+    print(_banner(srv, args.worker, args, bindings), flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    try:
+        import signal
+
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+    except (NotImplementedError, RuntimeError, ImportError):  # Windows: KeyboardInterrupt instead
+        pass
+    try:
+        await stop.wait()
+    finally:
+        print("\nStopping…", flush=True)
+        await srv.close()
+        print("Stopped.", flush=True)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="wsguide",
+        description="Run a Python Worker locally, like `wrangler dev`, or check your set-up.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    dev = sub.add_parser("dev", help="serve a Worker file (like `wrangler dev`)")
+    dev.add_argument("worker", help="path to the Worker file (or a folder with worker.py)")
+    dev.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1; 0.0.0.0 for a classroom)")
+    dev.add_argument("--port", type=int, default=8787, help="port (default 8787, like wrangler; 0 picks a free one)")
+    dev.add_argument("--compatibility-date", help=f"YYYY-MM-DD (default {DEFAULT_COMPATIBILITY_DATE})")
+    dev.add_argument("--compatibility-flag", action="append", metavar="FLAG", help="a compatibility flag (repeatable)")
+    dev.add_argument("--do", action="append", metavar="BINDING=Class", help="bind a Durable Object class (repeatable)")
+    dev.add_argument("--persist-to", metavar="DIR", help="where Durable Object storage lives (default ./.wsguide)")
+    dev.add_argument("--in-memory", action="store_true", help="keep Durable Object storage in memory only")
+    dev.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="only accept requests from this Origin (repeatable)")
+    dev.add_argument("--hibernate-after", type=float, metavar="SECONDS", help="idle time before a Durable Object hibernates (default 10)")
+    sub.add_parser("check", help="check that this machine is ready for the notebooks")
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "check":
+        from . import check  # written alongside the notebooks
+
+        return check.main(rest)
+    if rest:
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    try:
+        return asyncio.run(_dev(args))
+    except KeyboardInterrupt:
+        print("Stopped.")
+        return 0
+    except (FileNotFoundError, SyntaxError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
