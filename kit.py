@@ -27,7 +27,11 @@ VENV_DIR = ".venv"
 STAMP_NAME = "wsguide-install.stamp"
 INSTALL_TARGET = ".[dev]"
 PACKAGE_MARKER = os.path.join("wsguide", "__init__.py")
-CHECK_MODULE = os.path.join("wsguide", "__main__.py")
+# `python -m wsguide check` needs the package's __main__ and its check module.
+CHECK_FILES = (
+    os.path.join("wsguide", "__main__.py"),
+    (os.path.join("wsguide", "check.py"), os.path.join("wsguide", "check", "__init__.py")),
+)
 NOTEBOOK_DIRS = ("notebooks", os.path.join("notebooks", "solutions"))
 SANITIZE_FILE = "notebooks/sanitize.cfg"
 CELL_TIMEOUT = 60
@@ -239,6 +243,15 @@ def _same_path(a, b):
     return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
 
 
+def check_available(root):
+    """True when this checkout has `python -m wsguide check`."""
+    for entry in CHECK_FILES:
+        options = entry if isinstance(entry, tuple) else (entry,)
+        if not any(os.path.isfile(os.path.join(root, rel)) for rel in options):
+            return False
+    return True
+
+
 def exit_code(returncode):
     """Turn a subprocess return code into a process exit code (signals -> 128+N)."""
     if returncode < 0:
@@ -370,7 +383,7 @@ def command_test(root, extra):
 
 
 def command_check(root, extra):
-    if not os.path.isfile(os.path.join(root, CHECK_MODULE)):
+    if not check_available(root):
         raise KitError("`python -m wsguide check` is not available yet in this version of the kit.")
     python = ensure_environment(root)
     return run([python, "-m", "wsguide", "check"] + list(extra), cwd=root)

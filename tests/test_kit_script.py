@@ -232,3 +232,10 @@ def test_kit_script_uses_only_the_standard_library():
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             names.add(node.module.split(".")[0])
     assert names <= set(sys.stdlib_module_names), names - set(sys.stdlib_module_names)
+
+
+def test_check_command_waits_for_the_wsguide_check_module(kit, tmp_path):
+    make_tree(tmp_path, "wsguide/__init__.py", "wsguide/__main__.py")
+    assert not kit.check_available(str(tmp_path))
+    make_tree(tmp_path, "wsguide/check.py")
+    assert kit.check_available(str(tmp_path))
