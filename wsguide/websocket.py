@@ -107,7 +107,8 @@ LISTENER_FAILED_REASON = "Worker threw an exception"
 MAX_CLOSE_REASON_BYTES = 123
 
 _RESERVED_CLOSE_CODES = frozenset({1004, 1005, 1006, 1015})
-_TOKEN_SEPARATORS = set('()<>@,;:\\/[]?={}"')
+# workerd's validProtoToken (spec §5.2): 0x21–0x7E minus these; '"' is *not* rejected.
+_TOKEN_SEPARATORS = set("()<>@,;:\\/[]?={}")
 
 
 class SocketState(enum.Enum):
@@ -630,11 +631,13 @@ def _validate_protocols(protocols: str | list[str] | tuple[str, ...] | None) -> 
             raise _ctor_error("The protocol header token is invalid.")
         return [protocols]
     items = list(protocols)
-    for p in items:
+    seen: set[str] = set()
+    for p in items:  # per element, token check then duplicate check, as workerd does
         if not _is_token(p):
             raise _ctor_error("One of the protocol header tokens is invalid.")
-    if len(set(items)) != len(items):
-        raise _ctor_error("The protocols header cannot have repeating values.")
+        if p in seen:
+            raise _ctor_error("The protocols header cannot have repeating values.")
+        seen.add(p)
     return items
 
 
