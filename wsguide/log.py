@@ -65,6 +65,9 @@ class WorkerLog:
     def __len__(self) -> int:
         return len(self.lines)
 
+    def __bool__(self) -> bool:
+        return True  # an empty log is still a log
+
     def __iter__(self):
         return iter(self.lines)
 
@@ -81,7 +84,8 @@ current_log: ContextVar[WorkerLog | None] = ContextVar("wsguide_log", default=No
 
 def emit(level: str, text: str) -> None:
     """Write one line to the current Worker's log."""
-    (current_log.get() or global_log).write(level, text)
+    log = current_log.get()
+    (global_log if log is None else log).write(level, text)
 
 
 def _format(args: tuple[Any, ...]) -> str:

@@ -1,0 +1,127 @@
+"""Shared helpers for loopback tests: bounded waits and a raw WebSocket peer."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import os
+import struct
+from typing import Any
+
+from wsguide import WebSocket
+
+#: Every wait in these tests is bounded by this many seconds (scaled on slow machines).
+TIMEOUT = 5.0 * float(os.environ.get("WSGUIDE_TIMEOUT_FACTOR", "1"))
+
+
+class Recorder:
+    """Collects events from a wsguide WebSocket and lets a test wait for them."""
+
+    def __init__(self, ws: WebSocket | None = None, types=("open", "message", "close", "error")) -> None:
+        self.events: list[Any] = []
+        self._changed = asyncio.Event()
+        if ws is not None:
+            self.attach(ws, types)
+
+    def attach(self, ws: WebSocket, types=("open", "message", "close", "error")) -> None:
+        for t in types:
+            ws.addEventListener(t, self.record)
+
+    def record(self, event: Any) -> None:
+        self.events.append(event)
+        self._changed.set()
+
+    async def wait_for(self, type: str, count: int = 1, what: str = "") -> list[Any]:
+        """Wait until `count` events of `type` arrived; fail clearly after TIMEOUT."""
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                while True:
+                    found = [e for e in self.events if e.type == type]
+                    if len(found) >= count:
+                        return found
+                    self._changed.clear()
+                    await self._changed.wait()
+        except TimeoutError:
+            got = ", ".join(repr(e) for e in self.events) or "nothing"
+            raise AssertionError(
+                f"waited {TIMEOUT}s for {count} {type!r} event(s){' ' + what if what else ''}; got {got}"
+            ) from None
+
+    def types(self) -> list[str]:
+        return [e.type for e in self.events]
+
+
+async def bounded(awaitable: Any, what: str) -> Any:
+    try:
+        async with asyncio.timeout(TIMEOUT):
+            return await awaitable
+    except TimeoutError:
+        raise AssertionError(f"timed out after {TIMEOUT}s waiting for {what}") from None
+
+
+class RawPeer:
+    """A minimal WebSocket client over a raw TCP stream, to look at real frames."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader = reader
+        self.writer = writer
+        self.status = 0
+        self.headers: dict[str, str] = {}
+
+    @classmethod
+    async def connect(cls, port: int, path: str = "/", extra_headers: dict[str, str] | None = None) -> "RawPeer":
+        reader, writer = await bounded(asyncio.open_connection("127.0.0.1", port), "TCP connect")
+        key = base64.b64encode(os.urandom(16)).decode()
+        lines = [
+            f"GET {path} HTTP/1.1",
+            f"Host: 127.0.0.1:{port}",
+            "Upgrade: websocket",
+            "Connection: Upgrade",
+            f"Sec-WebSocket-Key: {key}",
+            "Sec-WebSocket-Version: 13",
+        ]
+        for name, value in (extra_headers or {}).items():
+            lines.append(f"{name}: {value}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        peer = cls(reader, writer)
+        head = await bounded(reader.readuntil(b"\r\n\r\n"), "the handshake response")
+        status_line, *header_lines = head.decode().split("\r\n")
+        peer.status = int(status_line.split()[1])
+        for line in header_lines:
+            if ":" in line:
+                name, value = line.split(":", 1)
+                peer.headers[name.strip().lower()] = value.strip()
+        return peer
+
+    def send_frame(self, opcode: int, payload: bytes, *, fin: bool = True, rsv1: bool = False) -> None:
+        first = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | opcode
+        mask = os.urandom(4)
+        n = len(payload)
+        if n < 126:
+            head = struct.pack("!BB", first, 0x80 | n)
+        elif n < 65536:
+            head = struct.pack("!BBH", first, 0x80 | 126, n)
+        else:
+            head = struct.pack("!BBQ", first, 0x80 | 127, n)
+        masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload)) if n < 4096 else _mask_fast(payload, mask)
+        self.writer.write(head + mask + masked)
+
+    async def read_frame(self) -> tuple[int, bool, bytes]:
+        """(opcode, rsv1, payload) of the next frame from the server (unmasked)."""
+        b0, b1 = await bounded(self.reader.readexactly(2), "a frame header")
+        n = b1 & 0x7F
+        if n == 126:
+            (n,) = struct.unpack("!H", await bounded(self.reader.readexactly(2), "a length"))
+        elif n == 127:
+            (n,) = struct.unpack("!Q", await bounded(self.reader.readexactly(8), "a length"))
+        payload = await bounded(self.reader.readexactly(n), "a frame payload")
+        return b0 & 0x0F, bool(b0 & 0x40), payload
+
+    def close_transport(self) -> None:
+        self.writer.transport.abort()
+
+
+def _mask_fast(payload: bytes, mask: bytes) -> bytes:
+    n = len(payload)
+    key = (mask * (n // 4 + 1))[:n]
+    return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")

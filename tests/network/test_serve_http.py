@@ -1,0 +1,137 @@
+"""serve(): the Worker's fetch() decides every HTTP response."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from wsguide import PortInUseError, fetch, serve
+
+from .workers import Echo, Pages
+
+
+async def test_plain_get_without_upgrade_gets_the_workers_426():
+    async with serve(Echo) as srv:
+        resp = await fetch(srv.url)
+    assert resp.status == 426
+    assert await resp.text() == "Expected Upgrade: websocket"
+
+
+async def test_text_response_keeps_status_and_body():
+    async with serve(Pages) as srv:
+        resp = await fetch(srv.url + "/hello")
+    assert resp.status == 200
+    assert await resp.text() == "GET /hello"
+    assert resp.headers.get("Content-Type") == "text/plain;charset=UTF-8"
+
+
+async def test_html_response_keeps_content_type():
+    async with serve(Pages) as srv:
+        resp = await fetch(srv.url + "/html")
+    assert resp.headers.get("Content-Type") == "text/html; charset=utf-8"
+    assert await resp.text() == "<h1>hi</h1>"
+
+
+async def test_json_response_round_trips():
+    async with serve(Pages) as srv:
+        resp = await fetch(srv.url + "/json")
+    assert resp.headers.get("Content-Type") == "application/json"
+    assert await resp.json() == {"ok": True, "n": 1}
+
+
+async def test_custom_status_and_headers_reach_the_client():
+    async with serve(Pages) as srv:
+        resp = await fetch(srv.url + "/teapot")
+    assert (resp.status, resp.headers.get("X-Reason")) == (418, "teapot")
+
+
+async def test_worker_exception_gives_500_with_the_error_and_logs_the_traceback():
+    async with serve(Pages, echo_log=False) as srv:
+        resp = await fetch(srv.url + "/boom")
+        after = await fetch(srv.url + "/hello")
+    assert resp.status == 500
+    assert "ValueError: the learner's bug" in await resp.text()
+    assert any("ValueError: the learner's bug" in t for t in srv.log.texts("error"))
+    assert isinstance(srv.errors[0], ValueError)
+    assert after.status == 200  # the server keeps serving
+
+
+async def test_fetch_returning_a_non_response_gives_500_that_says_so():
+    async with serve(Pages, echo_log=False) as srv:
+        resp = await fetch(srv.url + "/not-a-response")
+    assert resp.status == 500
+    assert "must return a Response, got str" in await resp.text()
+
+
+async def test_websocket_in_response_to_plain_request_is_the_runtime_typeerror():
+    async with serve(Pages, echo_log=False) as srv:
+        resp = await fetch(srv.url + "/socket-without-upgrade")
+    assert resp.status == 500
+    assert await resp.text() == (
+        "TypeError: Worker tried to return a WebSocket in a response to a request which did not "
+        'contain the header "Upgrade: websocket".\n'
+    )
+
+
+async def test_console_log_lands_in_the_server_log():
+    async with serve(Pages, echo_log=False) as srv:
+        await fetch(srv.url + "/log")
+    assert srv.log.texts("log") == ["hello from the Worker"]
+
+
+async def test_binds_loopback_by_default():
+    async with serve(Pages) as srv:
+        host, _port = srv._ws_server.sockets[0].getsockname()[:2]
+        url = srv.url
+    assert host == "127.0.0.1"
+    assert url.startswith("http://127.0.0.1:")
+
+
+async def test_busy_port_raises_port_in_use_with_advice():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(PortInUseError) as info:
+            await serve(Pages, port=port)
+    message = str(info.value)
+    assert f"Port {port} on 127.0.0.1 is already in use" in message
+    assert "port=0" in message
+
+
+async def test_awaited_serve_replaces_the_same_named_server_left_running():
+    first = await serve(Pages, name="rerun-test")
+    second = await serve(Pages, name="rerun-test")
+    try:
+        assert not first.is_serving
+        assert second.is_serving
+    finally:
+        await second.close()
+
+
+async def test_malformed_handshake_gets_an_error_and_server_keeps_serving():
+    async with serve(Echo) as srv:
+        import asyncio
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        async with asyncio.timeout(5):
+            head = await reader.readuntil(b"\r\n\r\n")
+        writer.close()
+        assert head.startswith(b"HTTP/1.1 400")
+        resp = await fetch(srv.url)
+        assert resp.status == 426
+
+
+async def test_garbage_bytes_do_not_stop_the_server():
+    async with serve(Echo) as srv:
+        import asyncio
+
+        reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+        writer.write(b"\x00\xff not http at all\r\n\r\n")
+        async with asyncio.timeout(5):
+            await reader.read()  # the server answers or hangs up; either way it ends
+        writer.close()
+        resp = await fetch(srv.url)
+        assert resp.status == 426
