@@ -1,0 +1,401 @@
+"""Durable Object storage on SQLite: ``ctx.storage`` and ``ctx.storage.sql``.
+
+Each Durable Object gets its own SQLite database (one file per object, like
+SQLite-backed Durable Objects on Workers). Two APIs share it:
+
+* the key-value API — ``await storage.get(key)``, ``put``, ``delete``,
+  ``list``, ``deleteAll`` — whose rows live in the hidden table ``_cf_KV``;
+* the SQL API — ``storage.sql.exec(query, *bindings)`` returns a cursor
+  (iterate it, or ``toArray()``, ``one()``, ``raw()``, ``rowsRead``,
+  ``rowsWritten``, ``columnNames``).
+
+Durability: the database runs in autocommit mode with a write-ahead log, so
+every ``put``/``exec`` is committed before it returns. A server killed with
+``kill -9`` right after an acknowledged write still has it on restart (an
+OS crash or power cut could lose the last writes: ``synchronous=NORMAL``).
+
+Values are stored with a small, safe encoding (JSON with tags for ``bytes``,
+tuples, sets, dates, non-finite floats and dicts with non-string keys) —
+never pickle, so a database file cannot run code when it is read. The same
+encoding is used for WebSocket attachments (:func:`encode_value`).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import json
+import math
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from .errors import DOMException, Error
+
+__all__ = [
+    "DataCloneError",
+    "DurableObjectStorage",
+    "SqlStorage",
+    "SqlStorageCursor",
+    "decode_value",
+    "encode_value",
+]
+
+MSG_ONE_NONE = "Expected exactly one result from SQL query, but got no results."
+MSG_ONE_MANY = "Expected exactly one result from SQL query, but got multiple results."
+
+
+class DataCloneError(DOMException):
+    """A value that cannot be stored (JavaScript's structured clone refuses it too)."""
+
+    name = "DataCloneError"
+
+
+# ---------------------------------------------------------------------------
+# The value codec (structured-clone stand-in)
+# ---------------------------------------------------------------------------
+_TAGS = ("$b", "$t", "$s", "$f", "$m", "$date")
+
+
+def _enc(v: Any, depth: int) -> Any:
+    if depth > 200:
+        raise DataCloneError("The value is nested too deeply (or contains a cycle) and could not be cloned.")
+    if v is None or isinstance(v, (bool, str, int)):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else {"$f": repr(v)}
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return {"$b": base64.b64encode(bytes(v)).decode("ascii")}
+    if isinstance(v, list):
+        return [_enc(x, depth + 1) for x in v]
+    if isinstance(v, tuple):
+        return {"$t": [_enc(x, depth + 1) for x in v]}
+    if isinstance(v, (set, frozenset)):
+        return {"$s": [_enc(x, depth + 1) for x in v]}
+    if isinstance(v, dict):
+        if all(isinstance(k, str) and not k.startswith("$") for k in v):
+            return {k: _enc(x, depth + 1) for k, x in v.items()}
+        return {"$m": [[_enc(k, depth + 1), _enc(x, depth + 1)] for k, x in v.items()]}
+    if isinstance(v, _dt.datetime):
+        return {"$date": v.isoformat()}
+    raise DataCloneError(f"{type(v).__name__} object could not be cloned.")
+
+
+def _dec(v: Any) -> Any:
+    if isinstance(v, list):
+        return [_dec(x) for x in v]
+    if isinstance(v, dict):
+        if len(v) == 1:
+            (tag, x), = v.items()
+            if tag == "$b":
+                return base64.b64decode(x)
+            if tag == "$t":
+                return tuple(_dec(i) for i in x)
+            if tag == "$s":
+                return {_dec(i) for i in x}
+            if tag == "$f":
+                return float(x)
+            if tag == "$m":
+                return {_hashable(_dec(k)): _dec(i) for k, i in x}
+            if tag == "$date":
+                return _dt.datetime.fromisoformat(x)
+        return {k: _dec(x) for k, x in v.items()}
+    return v
+
+
+def _hashable(k: Any) -> Any:
+    return tuple(k) if isinstance(k, list) else k
+
+
+def encode_value(value: Any) -> bytes:
+    """Serialize ``value`` to bytes (a copy: later changes to ``value`` do not matter)."""
+    try:
+        data = _enc(value, 0)
+    except RecursionError:
+        raise DataCloneError("The value contains a cycle and could not be cloned.") from None
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
+
+
+def decode_value(data: bytes) -> Any:
+    """The value :func:`encode_value` serialized (a fresh copy each time)."""
+    return _dec(json.loads(data))
+
+
+# ---------------------------------------------------------------------------
+# SQL API
+# ---------------------------------------------------------------------------
+class SqlStorageCursor:
+    """The result of ``sql.exec()``: rows as dicts, read once, in order.
+
+    Iterate it (``for row in cursor``), or take everything left with
+    ``toArray()``, exactly one row with ``one()``, or lists instead of dicts
+    with ``raw()``. ``rowsWritten`` counts inserted/updated/deleted rows;
+    ``rowsRead`` counts rows returned (wsguide only approximates Workers'
+    figure, which counts every row SQLite scanned).
+    """
+
+    def __init__(self, columns: list[str], rows: list[tuple[Any, ...]], rows_written: int) -> None:
+        self.columnNames = columns
+        self._rows = rows
+        self._pos = 0
+        self.rowsRead = len(rows)
+        self.rowsWritten = rows_written
+
+    column_names = property(lambda self: self.columnNames)
+    rows_read = property(lambda self: self.rowsRead)
+    rows_written = property(lambda self: self.rowsWritten)
+
+    def _row(self, raw: tuple[Any, ...]) -> dict[str, Any]:
+        return dict(zip(self.columnNames, raw))
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        while self._pos < len(self._rows):
+            self._pos += 1
+            yield self._row(self._rows[self._pos - 1])
+
+    def next(self) -> dict[str, Any]:
+        """JavaScript iterator protocol: ``{"done": bool, "value": row}``."""
+        if self._pos < len(self._rows):
+            self._pos += 1
+            return {"done": False, "value": self._row(self._rows[self._pos - 1])}
+        return {"done": True, "value": None}
+
+    def toArray(self) -> list[dict[str, Any]]:
+        return list(self)
+
+    def one(self) -> dict[str, Any]:
+        left = len(self._rows) - self._pos
+        if left == 0:
+            raise Error(MSG_ONE_NONE)
+        if left > 1:
+            raise Error(MSG_ONE_MANY)
+        return next(iter(self))
+
+    def raw(self) -> Iterator[list[Any]]:
+        while self._pos < len(self._rows):
+            self._pos += 1
+            yield list(self._rows[self._pos - 1])
+
+    to_array = toArray
+
+    def __repr__(self) -> str:
+        return f"<SqlStorageCursor columns={self.columnNames} rows={len(self._rows)}>"
+
+
+def _split_statements(query: str) -> list[str]:
+    """Split a script into complete statements (``;`` inside strings is kept)."""
+    out, buf = [], ""
+    for part in query.split(";"):
+        buf += part
+        if sqlite3.complete_statement(buf + ";"):
+            if buf.strip():
+                out.append(buf)
+            buf = ""
+        else:
+            buf += ";"
+    if buf.strip() and buf.strip() != ";":
+        out.append(buf.rstrip(";"))
+    return out
+
+
+class SqlStorage:
+    """``ctx.storage.sql``: run SQL on this object's own database."""
+
+    def __init__(self, storage: DurableObjectStorage) -> None:
+        self._storage = storage
+
+    def exec(self, query: str, *bindings: Any) -> SqlStorageCursor:
+        """Run ``query`` (one or more statements; ``?`` placeholders take ``bindings``).
+
+        With several statements separated by ``;`` the bindings and the rows
+        returned belong to the last one.
+        """
+        db = self._storage._db()
+        statements = _split_statements(query) or [query]
+        before = db.total_changes
+        for stmt in statements[:-1]:
+            db.execute(stmt)
+        params = [bytes(b) if isinstance(b, (bytearray, memoryview)) else b for b in bindings]
+        cur = db.execute(statements[-1], params)
+        rows = cur.fetchall()
+        columns = [d[0] for d in cur.description] if cur.description else []
+        return SqlStorageCursor(columns, rows, db.total_changes - before)
+
+    @property
+    def databaseSize(self) -> int:
+        db = self._storage._db()
+        pages = db.execute("PRAGMA page_count").fetchone()[0]
+        size = db.execute("PRAGMA page_size").fetchone()[0]
+        return pages * size
+
+    database_size = databaseSize
+
+
+# ---------------------------------------------------------------------------
+# Key-value API
+# ---------------------------------------------------------------------------
+class DurableObjectStorage:
+    """``ctx.storage``: this object's private, durable storage.
+
+    ``path`` is the SQLite file (created on first use), or ``None`` for an
+    in-memory database (tests, notebooks that must start clean).
+    """
+
+    def __init__(self, path: str | Path | None) -> None:
+        self.path = Path(path) if path is not None else None
+        self._conn: sqlite3.Connection | None = None
+        self._closed = False
+        self.sql = SqlStorage(self)
+
+    def _db(self) -> sqlite3.Connection:
+        conn = self._conn
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise Error("This Durable Object's storage is closed (its server was stopped).")
+        if self.path is None:
+            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS _cf_KV (key TEXT PRIMARY KEY, value BLOB) WITHOUT ROWID"
+        )
+        self._conn = conn
+        return conn
+
+    def close(self) -> None:
+        self._closed = True
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    @staticmethod
+    def _key(key: Any) -> str:
+        if not isinstance(key, str):
+            raise TypeError(f"Storage keys must be strings, got {type(key).__name__}.")
+        return key
+
+    async def get(self, key: str | list[str]) -> Any:
+        """The value at ``key`` (``None`` if absent); with a list of keys, a dict of those found."""
+        db = self._db()
+        if isinstance(key, (list, tuple)):
+            keys = [self._key(k) for k in key]
+            marks = ",".join("?" * len(keys))
+            rows = db.execute(
+                f"SELECT key, value FROM _cf_KV WHERE key IN ({marks}) ORDER BY key", keys
+            ).fetchall() if keys else []
+            return {k: decode_value(v) for k, v in rows}
+        row = db.execute("SELECT value FROM _cf_KV WHERE key = ?", (self._key(key),)).fetchone()
+        return None if row is None else decode_value(row[0])
+
+    async def put(self, key: str | dict[str, Any], value: Any = None) -> None:
+        """Store ``value`` at ``key`` (or every pair of a dict, atomically). Committed on return."""
+        db = self._db()
+        if isinstance(key, dict):
+            rows = [(self._key(k), encode_value(v)) for k, v in key.items()]
+            db.execute("BEGIN")
+            try:
+                db.executemany("INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)", rows)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return
+        db.execute(
+            "INSERT OR REPLACE INTO _cf_KV (key, value) VALUES (?, ?)",
+            (self._key(key), encode_value(value)),
+        )
+
+    async def delete(self, key: str | list[str]) -> bool | int:
+        """Delete ``key`` (→ whether it existed) or a list of keys (→ how many existed)."""
+        db = self._db()
+        if isinstance(key, (list, tuple)):
+            before = db.total_changes
+            db.execute("BEGIN")
+            db.executemany("DELETE FROM _cf_KV WHERE key = ?", [(self._key(k),) for k in key])
+            db.execute("COMMIT")
+            return db.total_changes - before
+        cur = db.execute("DELETE FROM _cf_KV WHERE key = ?", (self._key(key),))
+        return cur.rowcount > 0
+
+    async def deleteAll(self) -> None:
+        """Delete every key and every SQL table of this object."""
+        db = self._db()
+        tables = [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%'"
+        )]
+        db.execute("BEGIN")
+        for t in tables:
+            if t == "_cf_KV":
+                db.execute("DELETE FROM _cf_KV")
+            else:
+                db.execute(f'DROP TABLE IF EXISTS "{t}"')
+        db.execute("COMMIT")
+
+    async def list(
+        self,
+        options: dict[str, Any] | None = None,
+        *,
+        start: str | None = None,
+        startAfter: str | None = None,
+        end: str | None = None,
+        prefix: str | None = None,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> dict[str, Any]:
+        """Keys and values in key order (a dict): ``start``, ``startAfter``, ``end``, ``prefix``, ``reverse``, ``limit``."""
+        if options:
+            start = options.get("start", start)
+            startAfter = options.get("startAfter", startAfter)
+            end = options.get("end", end)
+            prefix = options.get("prefix", prefix)
+            reverse = options.get("reverse", reverse)
+            limit = options.get("limit", limit)
+        where, args = [], []
+        if start is not None:
+            where.append("key >= ?")
+            args.append(start)
+        if startAfter is not None:
+            where.append("key > ?")
+            args.append(startAfter)
+        if end is not None:
+            where.append("key < ?")
+            args.append(end)
+        if prefix:
+            where.append("substr(key, 1, length(?)) = ?")
+            args += [prefix, prefix]
+        query = "SELECT key, value FROM _cf_KV"
+        if where:
+            query += " WHERE " + " AND ".join(where)
+        query += " ORDER BY key" + (" DESC" if reverse else "")
+        if limit is not None:
+            query += " LIMIT ?"
+            args.append(int(limit))
+        return {k: decode_value(v) for k, v in self._db().execute(query, args)}
+
+    def transactionSync(self, fn: Any) -> Any:
+        """Run ``fn()`` in one transaction: all its writes, or none if it raises."""
+        db = self._db()
+        db.execute("SAVEPOINT wsguide_txn")
+        try:
+            result = fn()
+        except BaseException:
+            db.execute("ROLLBACK TO wsguide_txn")
+            db.execute("RELEASE wsguide_txn")
+            raise
+        db.execute("RELEASE wsguide_txn")
+        return result
+
+    async def sync(self) -> None:
+        """Every write is already committed when it returns; kept for API parity."""
+
+    delete_all = deleteAll
+    transaction_sync = transactionSync
+
+    def __repr__(self) -> str:
+        where = str(self.path) if self.path else "in memory"
+        return f"<DurableObjectStorage {where}>"
