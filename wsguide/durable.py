@@ -30,7 +30,6 @@ import asyncio
 import contextvars
 import datetime as _dt
 import hashlib
-import inspect
 import math
 import re
 import secrets
@@ -38,11 +37,29 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .errors import Error, RangeError
+from . import hibernation as _h
+from .errors import Error
+from .hibernation import (
+    DEFAULT_HIBERNATE_AFTER,
+    MAX_SOCKETS,
+    DurableObjectState,
+    WebSocketRequestResponsePair,
+    _inside,
+    _maybe_await,
+    deserialize_attachment,
+    serialize_attachment,
+)
 from .http import Request, Response
 from .log import emit
-from .storage import DataCloneError, DurableObjectStorage, decode_value, encode_value
+from .storage import DataCloneError, DurableObjectStorage
 from .websocket import SocketState, WebSocket
+
+MSG_EVENT_TIMEOUT_EXCEEDED = _h.MSG_EVENT_TIMEOUT_EXCEEDED
+MSG_BAD_ID = "Invalid Durable Object ID: must be 64 hex digits"
+MSG_NO_FETCH = "Handler does not export a fetch() function."
+MSG_NO_RPC = 'The RPC receiver does not implement the method "{name}".'
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 __all__ = [
     "DataCloneError",
@@ -58,94 +75,6 @@ __all__ = [
     "hibernate",
     "serialize_attachment",
 ]
-
-# Limits and exact texts (spec §7.2).
-MAX_TAGS = 10
-MAX_TAG_BYTES = 256
-MAX_SOCKETS = 32_768
-MAX_ATTACHMENT_BYTES = 16_384
-MAX_AUTO_RESPONSE_BYTES = 2048
-MAX_EVENT_TIMEOUT_MS = 604_800_000
-DEFAULT_HIBERNATE_AFTER = 10.0
-
-MSG_ALREADY_ACCEPTED = (
-    "Cannot call `acceptWebSocket()` if the WebSocket was already accepted via `accept()`"
-)
-MSG_PAIR_USED = (
-    "Cannot call `acceptWebSocket()` on this WebSocket because its pair has already been "
-    "accepted or used in a Response."
-)
-MSG_INCOMPATIBLE = "Tried to make an api::WebSocket hibernatable when it was in an incompatible state."
-MSG_TOO_MANY_TAGS = "a Hibernatable WebSocket cannot have more than 10 tags"
-MSG_TAG_TOO_LONG = '"{tag}" is longer than the max tag length (256 characters).'
-MSG_TOO_MANY_SOCKETS = "only 32768 websockets can be accepted on a single Durable Object instance"
-MSG_TAGS_NOT_ACCEPTED = (
-    "you must call 'acceptWebSocket()' before attempting to access the tags of a WebSocket."
-)
-MSG_TAGS_NOT_HIBERNATABLE = "only hibernatable websockets can have tags."
-MSG_ATTACHMENT_TOO_BIG = (
-    "A WebSocket 'attachment' cannot be larger than 16384 bytes.'attachment' was {size} bytes."
-)
-MSG_AUTO_REQUEST_TOO_BIG = (
-    "Request cannot be larger than 2048 bytes. A request of size {size} was provided."
-)
-MSG_AUTO_RESPONSE_TOO_BIG = (
-    "Response cannot be larger than 2048 bytes. A response of size {size} was provided."
-)
-MSG_EVENT_TIMEOUT = "Event timeout should not exceed 604800000 ms."
-MSG_EVENT_TIMEOUT_EXCEEDED = "Actor exceeded event execution time and was disconnected."
-MSG_ABORT = "Application called abort() to reset Durable Object."
-MSG_BAD_ID = "Invalid Durable Object ID: must be 64 hex digits"
-MSG_NO_FETCH = "Handler does not export a fetch() function."
-MSG_NO_RPC = 'The RPC receiver does not implement the method "{name}".'
-
-_HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-# ---------------------------------------------------------------------------
-# Attachments (called lazily by WebSocket.serializeAttachment)
-# ---------------------------------------------------------------------------
-def serialize_attachment(value: Any) -> bytes:
-    """Serialize an attachment; its serialized form must fit in 16,384 bytes."""
-    data = encode_value(value)
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise Error(MSG_ATTACHMENT_TOO_BIG.format(size=len(data)))
-    return data
-
-
-def deserialize_attachment(data: bytes) -> Any:
-    return decode_value(data)
-
-
-# ---------------------------------------------------------------------------
-# Public small types
-# ---------------------------------------------------------------------------
-class WebSocketRequestResponsePair:
-    """``WebSocketRequestResponsePair("ping", "pong")`` for ``ctx.setWebSocketAutoResponse``."""
-
-    __slots__ = ("_request", "_response")
-
-    def __init__(self, request: str, response: str) -> None:
-        self._request = str(request)
-        self._response = str(response)
-
-    @property
-    def request(self) -> str:
-        return self._request
-
-    @property
-    def response(self) -> str:
-        return self._response
-
-    def getRequest(self) -> str:
-        return self._request
-
-    def getResponse(self) -> str:
-        return self._response
-
-    def __repr__(self) -> str:
-        return f"WebSocketRequestResponsePair({self._request!r}, {self._response!r})"
-
 
 class DurableObjectId:
     """Names one Durable Object: 64 hex digits (``str(id)``), plus ``.name`` when made from a name."""
@@ -193,140 +122,6 @@ class DurableObject:
         self.env = env
 
 
-# Which objects' input gates the running code is inside (detects re-entrant calls).
-_inside: contextvars.ContextVar[frozenset[Any]] = contextvars.ContextVar("wsguide_do_gate", default=frozenset())
-
-
-async def _maybe_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-# ---------------------------------------------------------------------------
-# ctx
-# ---------------------------------------------------------------------------
-class DurableObjectState:
-    """``self.ctx`` of a Durable Object: its id, storage and the Hibernation API."""
-
-    def __init__(self, host: _Host) -> None:
-        self._host = host
-        self.id: DurableObjectId = host.id
-        self.storage: DurableObjectStorage = host.storage
-
-    # -- hibernation API -------------------------------------------------------
-    def acceptWebSocket(self, ws: WebSocket, tags: list[str] | tuple[str, ...] | None = None) -> None:
-        """Accept ``ws`` for this object: its events go to ``webSocketMessage``/``Close``/``Error``.
-
-        The socket survives hibernation. At most 10 tags of at most 256 bytes each.
-        """
-        if not isinstance(ws, WebSocket):
-            raise TypeError(f"acceptWebSocket() needs a WebSocket, got {type(ws).__name__}.")
-        if ws._state is SocketState.ACCEPTED:
-            raise Error(MSG_ALREADY_ACCEPTED)
-        peer = ws._peer
-        if peer is None or peer._state is not SocketState.AWAITING:
-            raise Error(MSG_PAIR_USED)
-        distinct: list[str] = []
-        for tag in tags or ():
-            if len(distinct) >= MAX_TAGS:
-                raise Error(MSG_TOO_MANY_TAGS)
-            tag = str(tag)
-            if len(tag.encode("utf-8")) > MAX_TAG_BYTES:
-                raise Error(MSG_TAG_TOO_LONG.format(tag=tag))
-            if tag not in distinct:
-                distinct.append(tag)
-        host = self._host
-        if len(host.sockets) >= host.max_sockets:
-            raise Error(MSG_TOO_MANY_SOCKETS)
-        if ws._state is not SocketState.AWAITING:
-            raise TypeError(MSG_INCOMPATIBLE)
-        host.adopt(ws, tuple(distinct))
-
-    def getWebSockets(self, tag: str | None = None) -> list[WebSocket]:
-        """Hibernatable sockets: all (newest first), or those with ``tag`` (in acceptance order)."""
-        host = self._host
-        if tag is None:
-            return list(reversed(host.sockets))
-        return list(host.by_tag.get(tag, ()))
-
-    def getTags(self, ws: WebSocket) -> list[str]:
-        tags = getattr(ws, "_hib_tags", None)
-        if tags is None or not ws._hibernatable:
-            if ws._state is SocketState.ACCEPTED:
-                raise Error(MSG_TAGS_NOT_HIBERNATABLE)
-            raise Error(MSG_TAGS_NOT_ACCEPTED)
-        return list(tags)
-
-    def setWebSocketAutoResponse(self, pair: WebSocketRequestResponsePair | None = None) -> None:
-        """Answer a text message equal to ``pair.request`` with ``pair.response``, without waking the object."""
-        if pair is None:
-            self._host.auto_response = None
-            return
-        size = len(pair.request.encode("utf-8"))
-        if size > MAX_AUTO_RESPONSE_BYTES:
-            raise RangeError(MSG_AUTO_REQUEST_TOO_BIG.format(size=size))
-        size = len(pair.response.encode("utf-8"))
-        if size > MAX_AUTO_RESPONSE_BYTES:
-            raise RangeError(MSG_AUTO_RESPONSE_TOO_BIG.format(size=size))
-        self._host.auto_response = pair
-
-    def getWebSocketAutoResponse(self) -> WebSocketRequestResponsePair | None:
-        return self._host.auto_response
-
-    def getWebSocketAutoResponseTimestamp(self, ws: WebSocket) -> _dt.datetime | None:
-        """When ``ws`` last got an automatic response (a UTC datetime), or ``None``."""
-        return getattr(ws, "_auto_ts", None)
-
-    def setHibernatableWebSocketEventTimeout(self, timeoutMs: int | None = None) -> None:
-        if timeoutMs is not None and timeoutMs > MAX_EVENT_TIMEOUT_MS:
-            raise Error(MSG_EVENT_TIMEOUT)
-        self._host.event_timeout = timeoutMs or None
-
-    def getHibernatableWebSocketEventTimeout(self) -> int | None:
-        return self._host.event_timeout
-
-    # -- concurrency and lifetime ----------------------------------------------
-    def blockConcurrencyWhile(self, callback: Callable[[], Any]) -> asyncio.Future[Any]:
-        """Run ``callback()`` (sync or async) with no other event delivered meanwhile.
-
-        Called in the constructor (where you cannot ``await``), the first event
-        waits until it has finished.
-        """
-        host = self._host
-        if host in _inside.get():
-            fut = asyncio.ensure_future(_maybe_await(callback()))
-            host.blockers.append(fut)
-            return fut
-        return asyncio.ensure_future(host.call("block", callback))
-
-    def waitUntil(self, awaitable: Awaitable[Any]) -> None:
-        """Keep the object awake until ``awaitable`` finishes."""
-        task = asyncio.ensure_future(awaitable)
-        self._host.tasks.add(task)
-        task.add_done_callback(self._host.tasks.discard)
-
-    def abort(self, reason: str | None = None) -> None:
-        """Reset the object: drop the instance, disconnect its sockets, raise ``Error``."""
-        exc = Error(reason if reason is not None else MSG_ABORT)
-        self._host.break_(exc)
-        raise exc
-
-    accept_web_socket = acceptWebSocket
-    get_web_sockets = getWebSockets
-    get_tags = getTags
-    set_web_socket_auto_response = setWebSocketAutoResponse
-    get_web_socket_auto_response = getWebSocketAutoResponse
-    get_web_socket_auto_response_timestamp = getWebSocketAutoResponseTimestamp
-    set_hibernatable_web_socket_event_timeout = setHibernatableWebSocketEventTimeout
-    get_hibernatable_web_socket_event_timeout = getHibernatableWebSocketEventTimeout
-    block_concurrency_while = blockConcurrencyWhile
-    wait_until = waitUntil
-
-    def __repr__(self) -> str:
-        return f"<DurableObjectState {self.id!r}>"
-
-
 # ---------------------------------------------------------------------------
 # One object: its queue (input gate), instance, sockets and storage
 # ---------------------------------------------------------------------------
@@ -353,6 +148,16 @@ class _Host:
         self.timer: asyncio.TimerHandle | None = None
         self.last_activity = 0.0
         self.idle: asyncio.Event | None = None
+        self.drop_waiters: list[asyncio.Future[None]] = []
+
+    def dropped(self) -> None:
+        """The instance was just dropped (hibernation, abort): wake whoever waits for it."""
+        self.instance = None
+        self.ctx = None
+        for fut in self.drop_waiters:
+            if not fut.done():
+                fut.set_result(None)
+        self.drop_waiters.clear()
 
     # -- sockets -----------------------------------------------------------------
     def adopt(self, ws: WebSocket, tags: tuple[str, ...]) -> None:
@@ -399,8 +204,7 @@ class _Host:
 
     def break_(self, exc: BaseException) -> None:
         """The object failed (abort(), event timeout): drop it and disconnect its sockets."""
-        self.instance = None
-        self.ctx = None
+        self.dropped()
         for fut in self.blockers:
             fut.cancel()
         self.blockers.clear()
@@ -575,8 +379,7 @@ class _Host:
         reason = self.busy_reason()
         if reason is not None:
             raise HibernationBlocked(f"{self.ns.class_name} {self.id.name or self.id} cannot hibernate: {reason}.")
-        self.instance = None
-        self.ctx = None
+        self.dropped()
         return True
 
     def _arm(self) -> None:
@@ -597,8 +400,7 @@ class _Host:
         elif self.busy_reason() is not None:
             self.timer = loop.call_later(after, self._on_idle)
         else:
-            self.instance = None
-            self.ctx = None
+            self.dropped()
 
     def close(self) -> None:
         if self.timer is not None:
@@ -732,6 +534,24 @@ class DurableObjectNamespace:
         if host is None:
             return False
         return await host.call("hibernate", None)
+
+    async def wait_hibernated(self, target: Any, timeout: float = 30.0) -> None:
+        """Wait (at most ``timeout`` seconds) until the object has no live instance (wsguide only)."""
+        oid = self._resolve(target)
+        host = self._hosts.get(oid._hex)
+        if host is None or host.instance is None:
+            return
+        fut = asyncio.get_running_loop().create_future()
+        host.drop_waiters.append(fut)
+        try:
+            async with asyncio.timeout(timeout):
+                await fut
+        except TimeoutError:
+            reason = host.busy_reason()
+            raise TimeoutError(
+                f"{self.class_name} {oid.name or oid} did not hibernate within {timeout} s "
+                f"(hibernate_after={self.hibernate_after} s)" + (f": {reason}." if reason else ".")
+            ) from None
 
     async def close(self) -> None:
         """Let queued events finish (up to 5 s), then close every database."""
