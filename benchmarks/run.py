@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""wsguide vs raw `websockets`, measured in the same run with the same load client.
+
+    .venv/bin/python benchmarks/run.py [--reps 3] [--blocks echo,fanout,import]
+
+Servers are started fresh for each measurement and alternate (raw, wsguide,
+raw, wsguide, ...). With `taskset` available the server runs on CPU 0 and the
+load client on CPU 1, as in the anchor figures of bench/RESULTS.md. Prints the
+median of each figure and the ratio wsguide / raw. Loopback only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+TASKSET = shutil.which("taskset")
+
+SERVERS = {
+    "raw": [PY, str(HERE / "anchor" / "py_server.py"), "--compression", "none", "--room-mode", "helper"],
+    "wsguide": [PY, str(HERE / "servers" / "wsguide_server.py"), "--compression", "none"],
+}
+
+CASES = {
+    "echo": [
+        ("echo 64 B, 1 conn (msgs/s)", "echo", "/echo", ["-c", "1", "-s", "64", "-t", "3"], "msgs_per_s"),
+        ("echo 64 B, 100 conns (msgs/s)", "echo", "/echo", ["-c", "100", "-s", "64", "-t", "3"], "msgs_per_s"),
+        ("echo 16 KiB, 10 conns (msgs/s)", "echo", "/echo", ["-c", "10", "-s", "16384", "-t", "3"], "msgs_per_s"),
+    ],
+    "fanout": [
+        ("fan-out 100 members (deliveries/s)", "fanout", "/room/b{rep}", ["-n", "100", "-m", "1000", "-w", "8"], "delivered_per_s"),
+        ("fan-out 1000 members (deliveries/s)", "fanout", "/room/c{rep}", ["-n", "1000", "-m", "100", "-w", "8"], "delivered_per_s"),
+        ("fan-out 1000 members, 10k/s: p99 latency (us)", "fanout", "/room/d{rep}", ["-n", "1000", "-m", "30", "--rate", "10"], "delivery_p99_us"),
+    ],
+}
+
+
+def pinned(cpu: str, argv: list[str]) -> list[str]:
+    return ["taskset", "-c", cpu, *argv] if TASKSET else argv
+
+
+def start(name: str, port: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        pinned("0", [*SERVERS[name], "--port", str(port)]),
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if line.startswith("READY"):
+            return proc
+        if not line and proc.poll() is not None:
+            break
+    proc.kill()
+    raise RuntimeError(f"{name} server did not print READY")
+
+
+def run_case(server: str, mode: str, path: str, args: list[str], port: int, rep: int) -> dict:
+    proc = start(server, port)
+    try:
+        out = subprocess.run(
+            pinned("1", [PY, str(HERE / "anchor" / "wsload.py"), mode, "--url",
+                         f"ws://127.0.0.1:{port}{path.format(rep=rep)}", "--server-pid", str(proc.pid), *args]),
+            capture_output=True, text=True, timeout=120,
+        )
+        lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+        if not lines:
+            raise RuntimeError(f"load client failed for {server}: {out.stderr[-500:]}")
+        return json.loads(lines[-1])
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def import_time() -> float:
+    samples = []
+    for _ in range(5):
+        t = subprocess.run([PY, "-X", "importtime", "-c", "import wsguide"], capture_output=True, text=True)
+        last = [ln for ln in t.stderr.splitlines() if ln.rstrip().endswith("wsguide")]
+        samples.append(int(last[-1].split("|")[1]) / 1000)
+    return statistics.median(samples)
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--reps", type=int, default=3)
+    p.add_argument("--blocks", default="echo,fanout,import")
+    p.add_argument("--port", type=int, default=8771)
+    a = p.parse_args()
+    blocks = a.blocks.split(",")
+    print(f"{'measure':48} {'raw websockets':>15} {'wsguide':>12} {'ratio':>7}")
+    for block in blocks:
+        if block == "import":
+            print(f"{'import wsguide (ms, median of 5)':48} {'':>15} {import_time():>12.1f}")
+            continue
+        for label, mode, path, args, field in CASES[block]:
+            results: dict[str, list[float]] = {"raw": [], "wsguide": []}
+            for rep in range(a.reps):
+                for server in ("raw", "wsguide"):
+                    r = run_case(server, mode, path, args, a.port, rep)
+                    results[server].append(float(r[field]))
+            raw = statistics.median(results["raw"])
+            ours = statistics.median(results["wsguide"])
+            ratio = ours / raw if raw else float("nan")
+            if field.endswith("_us"):
+                ratio = raw / ours if ours else float("nan")  # latency: higher ratio is better
+            print(f"{label:48} {raw:>15,.0f} {ours:>12,.0f} {ratio:>6.2f}x", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
