@@ -355,6 +355,8 @@ class Server:
         self._hibernate_after = hibernate_after
         self.env: Env = Env()
         self.trace = trace
+        #: The raw wire trace when ``trace=True``: handshake lines and frames.
+        self.wire: list[str] = []
         self._ws_server: Any = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self._transports: set[NetworkTransport] = set()
@@ -399,7 +401,7 @@ class Server:
                 server_header=None,
                 ping_interval=None,
                 open_timeout=30,
-                logger=logging.getLogger("wsguide.wire"),
+                logger=self._wire_logger(),
             )
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)) or (
@@ -415,6 +417,33 @@ class Server:
             raise
         _running.add(self)
         return self
+
+    def _wire_logger(self) -> logging.Logger:
+        if not self.trace:
+            return logging.getLogger("wsguide.wire")
+        # websockets logs every handshake line and frame at DEBUG: that is our trace.
+        wire_logger = logging.getLogger(f"wsguide.wire.trace{id(self)}")
+        wire_logger.setLevel(logging.DEBUG)
+        wire_logger.propagate = False
+        wire_logger.handlers[:] = [_WireHandler(self.wire)]
+        return wire_logger
+
+    def wire_trace(self) -> list[str]:
+        """The wire trace (``serve(..., trace=True)``) with varying values masked.
+
+        Lines start with ``<`` (received), ``>`` (sent) or ``=`` (state change).
+        Ports, dates and handshake keys are replaced so the text is stable.
+        """
+        out = []
+        for line in self.wire:
+            if not line[:1] in "<>=":
+                continue
+            if line.startswith(("< Sec-WebSocket-Key:", "> Sec-WebSocket-Accept:", "> Date:")):
+                name = line.split(":", 1)[0]
+                line = f"{name}: …"
+            line = _PORT_RE.sub(r"\1:PORT", line)
+            out.append(line)
+        return out
 
     @property
     def port(self) -> int:
@@ -594,6 +623,21 @@ class Server:
             # starts then, finds the connection closed and reports it.
         finally:
             self._transports.discard(transport)
+
+
+class _WireHandler(logging.Handler):
+    def __init__(self, sink: list[str]) -> None:
+        super().__init__(logging.DEBUG)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.sink.append(record.getMessage())
+        except Exception:  # a trace must never break the server
+            pass
+
+
+_PORT_RE = __import__("re").compile(r"(127\.0\.0\.1|localhost):\d+")
 
 
 def _http_response(status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> _WsResponse:

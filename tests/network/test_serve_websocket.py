@@ -225,3 +225,14 @@ async def test_closing_the_server_closes_open_sockets_with_1001():
 async def _until(predicate) -> None:
     while not predicate():
         await asyncio.sleep(0)  # yield to the loop; bounded() puts a limit on it
+
+
+async def test_trace_records_the_handshake_and_frames_with_ports_masked():
+    async with serve(Echo, trace=True) as srv, connect(srv.ws_url, proxy=None) as ws:
+        await ws.send("hello")
+        await bounded(ws.recv(), "the echo")
+    trace = srv.wire_trace()
+    assert "< GET / HTTP/1.1" in trace
+    assert "< Host: 127.0.0.1:PORT" in trace
+    assert "> HTTP/1.1 101 Switching Protocols" in trace
+    assert trace.index("< TEXT 'hello' [5 bytes]") < trace.index("> TEXT 'hello' [5 bytes]")
