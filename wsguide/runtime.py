@@ -255,6 +255,10 @@ class NetworkTransport:
                 except ConnectionClosed:
                     break
                 receiver(("message", data))
+                if getattr(conn, "paused", False):
+                    # Our own writes to this peer are backing up (an echo to a slow
+                    # reader): stop reading until they drain, as websockets' send() would.
+                    await conn.drain()
             # Why the loop ended: a Close frame, an error, or a vanished peer.
             rcvd = conn.protocol.close_rcvd
             sent = conn.protocol.close_sent
