@@ -261,3 +261,43 @@ def test_invalid_code_while_connecting_still_raises(connects):
     with pytest.raises(InvalidAccessError) as info:
         ws.close(1015)
     assert str(info.value) == invalid_code_text(1015)
+
+
+# --------------------------------------------- close events that are not from close()
+DISCONNECT_REASON = "WebSocket disconnected without sending Close frame."
+
+
+def test_peer_vanishing_gives_close_1006_not_clean(end):
+    this, _ = accepted(end)
+    rec = Recorder(this)
+    this._receive(("disconnect",))  # what the network leg reports
+    assert rec.closes == [(1006, DISCONNECT_REASON, False)]
+
+
+def test_peer_vanishing_after_a_close_frame_gives_no_second_close_event(end):
+    this, peer = accepted(end)
+    rec = Recorder(this)
+    peer.close(1000)
+    drain()
+    this._receive(("disconnect",))
+    assert rec.closes == [(1000, "", True)]
+
+
+def test_close_frame_is_the_last_event(end):
+    this, peer = ends(end)
+    this.accept(allowHalfOpen=True)
+    peer.accept()
+    rec = Recorder(this)
+    peer.close(1000)
+    drain()
+    this._receive(("close", 1001, "again"))
+    this._receive(("disconnect",))
+    assert rec.events == [("close", 1000, "", True)]
+
+
+def test_reason_length_is_counted_after_surrogate_replacement(end):
+    # 42 lone surrogates become 42 × U+FFFD = 126 bytes: too long (not a UnicodeEncodeError).
+    this, _ = accepted(end)
+    with pytest.raises(DOMSyntaxError) as info:
+        this.close(1000, "\ud800" * 42)
+    assert str(info.value) == MSG_REASON_TOO_LONG

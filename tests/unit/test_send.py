@@ -115,12 +115,29 @@ def test_send_copies_a_memoryview_at_call_time(end):
     assert rec.messages == [b"bc"]
 
 
-def test_send_coerces_other_values_to_string(end, worker_log):
+@pytest.mark.parametrize(
+    "value, text",
+    [(42, "42"), (2.0, "2"), (1.5, "1.5"), (True, "true"), (False, "false"), (None, "undefined")],
+)
+def test_send_coerces_other_values_to_string_as_javascript_does(end, worker_log, value, text):
     this, peer = accepted(end)
     rec = Recorder(peer)
-    this.send(42)
+    this.send(value)
     drain()
-    assert rec.messages == ["42"]
+    assert rec.messages == [text]
+
+
+def test_send_of_a_coerced_value_warns_in_the_worker_log(end, worker_log):
+    this, _ = accepted(end)
+    this.send(42)
+    assert len(worker_log.texts("warn")) == 1
+
+
+def test_send_of_text_or_bytes_does_not_warn(end, worker_log):
+    this, _ = accepted(end)
+    this.send("text")
+    this.send(b"bytes")
+    assert worker_log.texts("warn") == []
 
 
 def test_send_preserves_fifo_order(end):
