@@ -428,7 +428,7 @@ class DurableObjectNamespace:
         env: Any = None,
     ) -> None:
         self.cls = cls
-        self.class_name = cls.__qualname__
+        self.class_name = cls.__name__
         self.binding = binding or self.class_name
         self.server = server
         self._env = env

@@ -1,0 +1,61 @@
+"""Helpers for the Durable Object tests: in-memory namespaces and bounded waits."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from wsguide.durable import DurableObjectNamespace
+from wsguide.hibernation import DurableObjectState
+
+WAIT = 3.0  # seconds: every wait in these tests is bounded by this
+
+
+def make_ns(cls: type, **kw: Any) -> DurableObjectNamespace:
+    kw.setdefault("persist", False)
+    kw.setdefault("hibernate_after", False)
+    kw.setdefault("env", {"note": "env"})
+    return DurableObjectNamespace(cls, **kw)
+
+
+def bare_ctx(ns: DurableObjectNamespace, name: str = "t") -> DurableObjectState:
+    """A ctx for object `name`, without running its constructor (for limit checks)."""
+    return DurableObjectState(ns._host(ns.idFromName(name)))
+
+
+async def within(awaitable: Any, what: str, timeout: float = WAIT) -> Any:
+    try:
+        async with asyncio.timeout(timeout):
+            return await awaitable
+    except TimeoutError:
+        raise AssertionError(f"timed out after {timeout} s waiting for {what}") from None
+
+
+class Client:
+    """The client end of a pair returned by a Durable Object, accepted locally."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.items: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        ws.binaryType = "arraybuffer"
+        ws.addEventListener("message", lambda e: self.items.put_nowait(("message", e.data)))
+        ws.addEventListener("close", lambda e: self.items.put_nowait(("close", e.code, e.reason, e.wasClean)))
+        ws.addEventListener("error", lambda e: self.items.put_nowait(("error", e.message)))
+        ws.accept()
+
+    async def next(self, what: str = "the next event") -> tuple[Any, ...]:
+        return await within(self.items.get(), what)
+
+    async def message(self) -> Any:
+        item = await self.next("a message")
+        assert item[0] == "message", item
+        return item[1]
+
+    def send(self, data: Any) -> None:
+        self.ws.send(data)
+
+
+async def connect(stub: Any, path: str = "/") -> Client:
+    resp = await within(stub.fetch("http://do.test" + path, headers={"Upgrade": "websocket"}), "stub.fetch")
+    assert resp.status == 101 and resp.web_socket is not None
+    return Client(resp.web_socket)
