@@ -212,9 +212,21 @@ def pytest_args(root, extra=()):
     return args + extra
 
 
-def lab_args(root, extra=()):
-    """Arguments after `python -m jupyterlab` for `kit.py lab`."""
-    return ["notebooks", "--ServerApp.ip=127.0.0.1"] + list(extra)
+def lab_args(root, extra=(), as_root=False):
+    """Arguments after `python -m jupyterlab` for `kit.py lab`.
+
+    JupyterLab refuses to start as root (common in containers) unless told
+    --allow-root; it still listens on 127.0.0.1 only.
+    """
+    args = ["notebooks", "--ServerApp.ip=127.0.0.1"]
+    if as_root and "--allow-root" not in extra:
+        args.append("--allow-root")
+    return args + list(extra)
+
+
+def running_as_root():
+    geteuid = getattr(os, "geteuid", None)
+    return geteuid is not None and geteuid() == 0
 
 
 def editable_install_of(direct_url_text, root):
@@ -278,11 +290,40 @@ def run(cmd, cwd):
         proc = subprocess.Popen(cmd, cwd=cwd)
     except OSError as exc:
         raise KitError("could not start {0}: {1}".format(cmd[0], exc))
-    while True:
-        try:
-            return exit_code(proc.wait())
-        except KeyboardInterrupt:
-            continue
+    restore = _forward_termination(proc)
+    try:
+        while True:
+            try:
+                return exit_code(proc.wait())
+            except KeyboardInterrupt:
+                continue
+    finally:
+        restore()
+
+
+def _forward_termination(proc):
+    """Pass SIGTERM/SIGHUP sent to kit.py on to the child, so it never outlives us."""
+    import signal
+
+    previous = {}
+
+    def forward(signum, frame):
+        if proc.poll() is None:
+            proc.send_signal(signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        signum = getattr(signal, name, None)
+        if signum is not None:
+            try:
+                previous[signum] = signal.signal(signum, forward)
+            except (ValueError, OSError):  # not the main thread, or not allowed here
+                pass
+
+    def restore():
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore
 
 
 def create_venv(root, venv_dir):
@@ -371,8 +412,11 @@ def command_lab(root, extra):
     if not os.path.isdir(os.path.join(root, "notebooks")):
         raise KitError("there is no notebooks/ folder next to kit.py; is this a full clone of wsguide?")
     python = ensure_environment(root)
+    as_root = running_as_root()
+    if as_root:
+        say("running as root (a container?): passing --allow-root to JupyterLab")
     say("starting JupyterLab on 127.0.0.1 (stop it with Ctrl-C) ...")
-    return run([python, "-m", "jupyterlab"] + lab_args(root, extra), cwd=root)
+    return run([python, "-m", "jupyterlab"] + lab_args(root, extra, as_root), cwd=root)
 
 
 def command_test(root, extra):

@@ -174,6 +174,11 @@ def test_lab_listens_on_loopback_and_opens_notebooks(kit):
     assert args == ["notebooks", "--ServerApp.ip=127.0.0.1", "--no-browser"]
 
 
+def test_lab_as_root_adds_allow_root_once(kit):
+    assert kit.lab_args(str(ROOT), [], as_root=True) == ["notebooks", "--ServerApp.ip=127.0.0.1", "--allow-root"]
+    assert kit.lab_args(str(ROOT), ["--allow-root"], as_root=True).count("--allow-root") == 1
+
+
 @pytest.mark.parametrize(("returncode", "code"), [(0, 0), (1, 1), (5, 5), (-2, 130), (-15, 143)])
 def test_exit_codes_propagate_and_signals_become_128_plus_n(kit, returncode, code):
     assert kit.exit_code(returncode) == code
