@@ -397,6 +397,28 @@ class WebSocket(EventTarget):
         self._closed_outgoing = True
         self._outbox.append(("close", code, reason or ""))
         self._pump()
+        self._release_when_done()
+
+    def _release_when_done(self) -> None:
+        """Both directions closed: workerd releases the native socket (spec §1.2).
+
+        It happens when the outgoing pump finishes, i.e. on a later turn, never
+        inside the close listener; afterwards ``accept()`` raises the "already
+        used in a response" TypeError. Hibernatable sockets are left to
+        wsguide.durable.
+        """
+        if self._closed_incoming and not self._hibernatable and self._item_hook is None:
+            _schedule(self._release_if_idle)
+
+    def _release_if_idle(self) -> None:
+        if (
+            self._state is SocketState.ACCEPTED
+            and not self._hibernatable
+            and self._closed_incoming
+            and (self._closed_outgoing or self._outgoing_aborted)
+            and not self._outbox
+        ):
+            self._state = SocketState.RELEASED
 
     # ------------------------------------------------------ outgoing plumbing
     def _sink(self) -> Callable[[tuple[Any, ...]], None] | None:
@@ -457,6 +479,7 @@ class WebSocket(EventTarget):
                 hook(self, ("close", code, reason, True))
             else:
                 self.dispatchEvent(CloseEvent("close", code=code, reason=reason, wasClean=True))
+            self._release_when_done()
         elif kind == "disconnect":
             if self._closed_incoming:
                 return
@@ -468,6 +491,7 @@ class WebSocket(EventTarget):
                 self.dispatchEvent(
                     CloseEvent("close", code=1006, reason=CLOSED_NO_FRAME_REASON, wasClean=False)
                 )
+            self._release_when_done()
         elif kind == "error":
             self._report_error(item[1], item[2])
         elif kind == "open":

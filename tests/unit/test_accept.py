@@ -123,3 +123,56 @@ def test_accept_on_both_ends_lets_messages_flow_both_ways(end):
     peer.send("pong")
     drain()
     assert (rec_peer.messages, rec_this.messages) == (["ping"], ["pong"])
+
+
+# ------------------------------------- released once both directions are closed (§1.2)
+def test_socket_is_released_once_both_directions_are_closed(end):
+    this, peer = accepted(end)
+    peer.close(1000)
+    drain()
+    assert (this.state, peer.state) == (SocketState.RELEASED, SocketState.RELEASED)
+
+
+def test_accept_after_both_directions_closed_raises_released_text(end):
+    this, peer = accepted(end)
+    this.close(1000)
+    drain()
+    with pytest.raises(TypeError) as info:
+        this.accept()
+    assert str(info.value) == MSG_RELEASED
+
+
+def test_accept_inside_close_listener_is_still_a_noop(end):
+    # The release happens when the outgoing pump finishes, after the listener.
+    this, peer = accepted(end)
+    results = []
+    this.addEventListener("close", lambda event: results.append(this.accept()))
+    peer.close(1000)
+    drain()
+    assert results == [None]
+
+
+def test_half_open_socket_is_not_released_until_it_closes_too(end):
+    this, peer = ends(end)
+    this.accept(allowHalfOpen=True)
+    peer.accept()
+    peer.close(1000)
+    drain()
+    assert this.state is SocketState.ACCEPTED
+    this.close(1000)
+    drain()
+    assert this.state is SocketState.RELEASED
+
+
+def test_socket_is_released_after_peer_vanished(end):
+    this, _ = accepted(end)
+    this._receive(("disconnect",))
+    drain()
+    assert this.state is SocketState.RELEASED
+
+
+def test_released_after_close_ready_state_stays_closed(end):
+    this, peer = accepted(end)
+    peer.close(1000)
+    drain()
+    assert this.readyState == 3
