@@ -191,3 +191,14 @@ def test_peer_auto_reply_goes_to_the_transport(end):
     peer.accept()
     transport.receivers[0](("close", 1000, "bye"))
     assert transport.sent == [("close", 1000, "bye")]
+
+
+def test_no_upgrade_header_text_matches_the_runtime():
+    # The check itself needs a request from the network (runtime.py, tests/network);
+    # here only the text the runtime uses is pinned against the spec.
+    from wsguide.websocket import MSG_RETURN_NO_UPGRADE
+
+    assert MSG_RETURN_NO_UPGRADE == (
+        "Worker tried to return a WebSocket in a response to a request which did not contain "
+        'the header "Upgrade: websocket".'
+    )
