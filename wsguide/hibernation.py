@@ -97,6 +97,11 @@ class WebSocketRequestResponsePair:
         self._request = str(request)
         self._response = str(response)
 
+    @classmethod
+    def new(cls, request: str, response: str) -> WebSocketRequestResponsePair:
+        """Same as the constructor: mirrors ``WebSocketRequestResponsePair.new(...)`` in Pyodide."""
+        return cls(request, response)
+
     @property
     def request(self) -> str:
         return self._request
