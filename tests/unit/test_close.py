@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import builtins
 
 import pytest
@@ -301,3 +302,55 @@ def test_reason_length_is_counted_after_surrogate_replacement(end):
     with pytest.raises(DOMSyntaxError) as info:
         this.close(1000, "\ud800" * 42)
     assert str(info.value) == MSG_REASON_TOO_LONG
+
+
+# ------------------------------- close() before a WebSocket(url) connects (§1.3, §3.6)
+# The real connector runs the handshake in a task; close() cancels that task before
+# its first step, so nothing touches the network (and .invalid never resolves anyway).
+async def settle() -> None:
+    for _ in range(5):
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+def handshake_forbidden(monkeypatch):
+    """Fail the test if the handshake ever starts (it must be cancelled first)."""
+    import wsguide.client
+
+    def forbidden(*args, **kwargs):
+        pytest.fail("the handshake started: close() should have cancelled it")
+
+    monkeypatch.setattr(wsguide.client, "_ws_connect", forbidden)
+
+
+async def test_close_before_open_gives_error_then_close_1006(handshake_forbidden):
+    ws = WebSocket("ws://example.invalid/")
+    rec = Recorder(ws)
+    ws.close()
+    await settle()
+    assert [e[0] for e in rec.events] == ["error", "close"]
+    assert rec.closes == [(1006, "Failed to establish websocket connection", False)]
+
+
+async def test_close_before_open_events_are_not_synchronous(handshake_forbidden):
+    ws = WebSocket("ws://example.invalid/")
+    rec = Recorder(ws)
+    ws.close()
+    assert rec.events == []
+    await settle()
+
+
+async def test_close_before_open_ends_closed(handshake_forbidden):
+    ws = WebSocket("ws://example.invalid/")
+    ws.close()
+    assert ws.readyState == 1  # the quirk: Released, no flags yet
+    await settle()
+    assert ws.readyState == 3
+
+
+async def test_close_before_open_never_fires_open(handshake_forbidden):
+    ws = WebSocket("ws://example.invalid/")
+    rec = Recorder(ws)
+    ws.close()
+    await settle()
+    assert ("open",) not in rec.events
