@@ -10,6 +10,7 @@ Object layer is imported only by the notebooks that use it.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from .durable import HibernationBlocked
 from .http import Response
@@ -26,7 +27,7 @@ class room_gateway(WorkerEntrypoint):  # noqa: N801 - used like a function in no
     async def fetch(self, request: Any) -> Response:
         if (request.headers.get("Upgrade") or "").lower() != "websocket":
             return Response("Expected Upgrade: websocket", status=426)
-        name = request.path.rstrip("/").rsplit("/", 1)[-1] or "lobby"
+        name = urlsplit(request.url).path.rstrip("/").rsplit("/", 1)[-1] or "lobby"
         return await self.env.ROOMS.getByName(name).fetch(request)
 
 
