@@ -97,7 +97,7 @@ async def check_hibernation(Room: type, *, timeout: float = 5) -> Check:
         try:
             hibernated = await ns.hibernate_now("h")
         except HibernationBlocked as exc:
-            check.bad("the room cannot hibernate", str(exc),
+            check.bad("the room cannot hibernate", str(exc).rstrip("."),
                       "self.ctx.acceptWebSocket(server) instead of server.accept()")
             return check
         check.expect(hibernated, "the room hibernated while both sockets stayed connected",
