@@ -360,10 +360,12 @@ def conda_env_with_project(root):
     try:
         from importlib import metadata
 
-        dist = metadata.distribution("wsguide")
+        # Every match: a wsguide.egg-info in the checkout itself (left by the
+        # editable build, and on sys.path as the script's folder) comes first.
+        dists = list(metadata.distributions(name="wsguide"))
     except Exception:
         return False
-    return editable_install_of(dist.read_text("direct_url.json"), root)
+    return any(editable_install_of(dist.read_text("direct_url.json"), root) for dist in dists)
 
 
 def ensure_environment(root):
