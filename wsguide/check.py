@@ -196,11 +196,21 @@ async def check_loopback(timeout: float = TIMEOUT) -> Result:
                       "check that programs may listen on 127.0.0.1")
 
 
-def check_browser() -> Result:
+def browser_path() -> str | None:
+    """Chromium's path ($WSGUIDE_CHROMIUM, /usr/bin/chromium, or on PATH), or None."""
     override = os.environ.get("WSGUIDE_CHROMIUM", "").strip()
     candidates = [override] if override else ["/usr/bin/chromium"]
     candidates += [shutil.which(n) or "" for n in ("chromium", "chromium-browser", "google-chrome")]
-    found = next((c for c in candidates if c and Path(c).is_file()), None)
+    return next((c for c in candidates if c and Path(c).is_file()), None)
+
+
+def browser_ready() -> bool:
+    """True when the browser demo can run: Chromium and the playwright module."""
+    return browser_path() is not None and importlib.util.find_spec("playwright") is not None
+
+
+def check_browser() -> Result:
+    found = browser_path()
     have_pw = importlib.util.find_spec("playwright") is not None
     if found and have_pw:
         return Result("browser (optional)", OK, f"Chromium at {found} and playwright are there",
