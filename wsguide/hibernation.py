@@ -89,7 +89,12 @@ def deserialize_attachment(data: bytes) -> Any:
 # Public small types
 # ---------------------------------------------------------------------------
 class WebSocketRequestResponsePair:
-    """``WebSocketRequestResponsePair("ping", "pong")`` for ``ctx.setWebSocketAutoResponse``."""
+    """``WebSocketRequestResponsePair("ping", "pong")`` for ``ctx.setWebSocketAutoResponse``.
+
+    Read it back with the ``request`` and ``response`` properties. (Cloudflare's docs
+    mention ``getRequest()``/``getResponse()`` methods; workerd has none, so neither
+    has wsguide.)
+    """
 
     __slots__ = ("_request", "_response")
 
@@ -108,12 +113,6 @@ class WebSocketRequestResponsePair:
 
     @property
     def response(self) -> str:
-        return self._response
-
-    def getRequest(self) -> str:
-        return self._request
-
-    def getResponse(self) -> str:
         return self._response
 
     def __repr__(self) -> str:

@@ -195,7 +195,7 @@ def test_auto_response_size_limits(ctx):
     ctx.setWebSocketAutoResponse(ok)
     assert ctx.getWebSocketAutoResponse() is ok
     assert (ok.request, ok.response) == ("q" * 2048, "r" * 2048)
-    assert ok.getRequest() == ok.request and ok.getResponse() == ok.response
+    assert not hasattr(ok, "getRequest") and not hasattr(ok, "getResponse")  # as in workerd
     with pytest.raises(RangeError) as e:
         ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair("é" * 1025, "pong"))
     assert str(e.value) == "Request cannot be larger than 2048 bytes. A request of size 2050 was provided."
