@@ -423,7 +423,7 @@ class Session:
                 if rep.get("done"):
                     self._target(label)["worker"] = rep
                     return rep
-                last = f"not done yet: {body[:2000]}"
+                last = f"not done yet; last entries: {json.dumps(rep.get('log', [])[-8:])[:3000]}"
             else:
                 last = f"{resp.status} {body[:200]}"
             if loop.time() >= deadline:
@@ -638,6 +638,25 @@ async def _durable_object(s: Session) -> None:
         await s.send(ws, msg)
         await s.recv(ws)
     await s.close(bob, 4000, "bye bob")
+    # A hibernatable socket and a message over 1 MiB (kj's default receive limit).
+    carol = await s.connect(s.path("&phase=join&name=carol&tags=room,carol"), label="carol-handshake",
+                            socket="carol", max_size=None)
+    assert carol is not None
+    with contextlib.suppress(ConnectionClosed):
+        await s.send(carol, bytes(2**20 + 1))
+    try:
+        await s.recv(carol)
+    except ConnectionClosed:
+        await s.drain(carol)
+    else:
+        await s.close(carol, 1000, "bye carol")
+    # ... and one over the 32 MiB limit.
+    dave = await s.connect(s.path("&phase=join&name=dave&tags=room,dave"), label="dave-handshake",
+                           socket="dave", max_size=None)
+    assert dave is not None
+    with contextlib.suppress(ConnectionClosed):
+        await s.send(dave, bytes(32 * 2**20 + 1))
+    await s.drain(dave)
     await s.abort(alice)
     await s.report()
 

@@ -432,9 +432,11 @@ const SCENARIOS = {
     r.note("resp.webSocket === client", resp.webSocket === client);
     r.note("new Response(null).webSocket", new Response(null).webSocket);
     r.call("resp.clone()", () => resp.clone().status);
-    r.call("new Response(resp).webSocket", () => {
-      const copy = new Response(resp).webSocket;
-      return copy === null ? null : copy === client ? "the same WebSocket" : "another WebSocket";
+    const which = (ws) => (ws === null ? null : ws === client ? "the same WebSocket" : "another WebSocket");
+    r.call("new Response(resp).webSocket (resp as the body)", () => which(new Response(resp).webSocket));
+    r.call("new Response(null, resp) (resp as the init)", () => {
+      const copy = new Response(null, resp);
+      return { status: copy.status, webSocket: which(copy.webSocket) };
     });
     r.note("resp.webSocket === client after copying", resp.webSocket === client);
     server.accept();
@@ -797,19 +799,39 @@ export default {
 //   attachment name); "stamp" → "autoResponseTimestamp: Date" | "...: null"; binary →
 //   "binary <dataType> <size>"; anything else → "echo <msg>".
 // webSocketClose records the hook arguments, readyState, getWebSockets() names, then tries
-//   send() and close(code, reason) (1005/1006 → 1000). done: after the second webSocketClose.
+//   send() and close(code, reason) (1005/1006 → 1000). webSocketError records the error.
+// When a hook runs on a new instance of the room object (its constructor ran again), the
+//   report gets the note "HibernationRoom was constructed again".
+// done: once webSocketClose or webSocketError has run for each of alice, bob, carol and dave
+//   (the driver's four sockets; carol sends a 1 MiB + 1 byte message, dave 32 MiB + 1 bytes).
 // V8 serializes a one-byte string of n < 16384 chars as n + 5 bytes (2 header, 1 tag, 2 varint).
+let ROOM_INSTANCES = 0; // constructor runs, to see an object being re-created
+const ENDED = new Map(); // report id → names whose webSocketClose/webSocketError ran
+const LAST_INSTANCE = new Map(); // report id → instance number of the room that last recorded
+
 const ATTACHMENT_LIMIT_OK = "x".repeat(16379); // 16384 bytes serialized
 
 export class HibernationRoom {
   constructor(ctx, env) {
     this.ctx = ctx;
     this.env = env;
-    this.closes = 0;
+    this.instance = ++ROOM_INSTANCES;
   }
 
+  // The report for `id`; notes when this hook runs on a different object instance than the
+  // previous one that recorded (the constructor ran again).
   report(id) {
-    return REPORTS.get(id);
+    const r = REPORTS.get(id);
+    const last = LAST_INSTANCE.get(id);
+    if (last !== undefined && last !== this.instance) r.note("HibernationRoom was constructed again", true);
+    LAST_INSTANCE.set(id, this.instance);
+    return r;
+  }
+
+  ended(r, name) {
+    const set = ENDED.get(r.data.id) ?? new Set();
+    ENDED.set(r.data.id, set.add(name));
+    if (set.size === 4) r.finish();
   }
 
   names(tag) {
@@ -820,11 +842,11 @@ export class HibernationRoom {
   async fetch(request) {
     const url = new URL(request.url);
     const id = url.searchParams.get("id");
-    const r = this.report(id);
     if (url.searchParams.get("phase") === "limits") {
-      this.limits(r);
+      this.limits(REPORTS.get(id)); // the separate object "<id>:limits"
       return new Response("limits recorded");
     }
+    const r = this.report(id);
     const name = url.searchParams.get("name");
     const tags = (url.searchParams.get("tags") ?? "").split(",").filter((t) => t);
     const [client, server] = Object.values(new WebSocketPair());
@@ -867,13 +889,14 @@ export class HibernationRoom {
     r.call(`${att.name}: ws.send("in webSocketClose")`, () => ws.send("in webSocketClose"), ws);
     const replyCode = code === 1005 || code === 1006 ? 1000 : code;
     r.call(`${att.name}: ws.close(${replyCode}, ${JSON.stringify(reason)})`, () => ws.close(replyCode, reason), ws);
-    if (++this.closes === 2) r.finish();
+    this.ended(r, att.name);
   }
 
   webSocketError(ws, error) {
     const att = ws.deserializeAttachment();
     const r = this.report(att.id);
     r.add({ event: "webSocketError", socket: att.name, readyState: ws.readyState, error: errText(error) });
+    this.ended(r, att.name);
   }
 
   limits(r) {
