@@ -6,7 +6,8 @@ the transcript is well-formed. With ``WSGUIDE_WRITE_GOLDEN=1`` the transcripts a
 ``tests/parity/golden/<run>.json``: those committed files are what the Python twin on wsguide
 is compared against.
 
-Needs ``npm ci`` in tests/parity (the ``workerd`` marker; skipped when the binary is missing).
+Needs ``npm ci`` in tests/parity: the ``workerd`` marker (tests/conftest.py) skips these tests
+when the binary is missing, or fails them when ``WSGUIDE_REQUIRE_WORKERD=1`` (CI).
 """
 
 from __future__ import annotations
@@ -21,15 +22,11 @@ import pytest
 
 try:  # tests/parity may or may not be a package
     from .driver import DURABLE_OBJECTS, RUNS, SCENARIOS, Run, run_scenario
-    from .workerd import JS_DIR, run_workerd, workerd_available, workerd_version
+    from .workerd import JS_DIR, run_workerd, workerd_version
 except ImportError:
     from driver import DURABLE_OBJECTS, RUNS, SCENARIOS, Run, run_scenario  # type: ignore[no-redef]
-    from workerd import JS_DIR, run_workerd, workerd_available, workerd_version  # type: ignore[no-redef]
+    from workerd import JS_DIR, run_workerd, workerd_version  # type: ignore[no-redef]
 
-pytestmark = [
-    pytest.mark.workerd,
-    pytest.mark.skipif(not workerd_available(), reason="workerd not installed: run `npm ci` in tests/parity"),
-]
 
 WORKER_JS = JS_DIR / "worker.js"
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
@@ -89,6 +86,7 @@ def test_every_scenario_has_a_run_and_a_worker_route() -> None:
     assert len({r.name for r in RUNS}) == len(RUNS)
 
 
+@pytest.mark.workerd
 @pytest.mark.parametrize("run", RUNS, ids=lambda r: r.name)
 async def test_scenario_on_workerd(run: Run) -> None:
     async with run_workerd(

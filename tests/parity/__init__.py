@@ -1,0 +1,1 @@
+"""Parity tests: the same scenarios on the real Workers runtime (workerd) and on wsguide."""
