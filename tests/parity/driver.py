@@ -712,6 +712,7 @@ RUNS: list[Run] = [
     Run("compression-off", compat_date="2023-08-14"),
     Run("compression-off", "flag", flags=("no_web_socket_compression",)),
     Run("fetch-extensions-empty", status=200),
+    Run("fetch-extensions-empty", "no-compression", flags=("no_web_socket_compression",), status=200),
     Run("fetch-upgrade"),
     Run("fetch-upgrade-proxy"),
     Run("fetch-upgrade-refused", status=200),
