@@ -249,3 +249,66 @@ async def test_id_repr_and_stub():
     stub = ns.getByName("r")
     assert stub.name == "r" and isinstance(stub.id, DurableObjectId)
     assert "Counter" in repr(stub) and "r" in repr(stub.id)
+
+
+class Waiter(DurableObject):
+    def start(self, gate: asyncio.Event):
+        self.ctx.waitUntil(gate.wait())
+        return "started"
+
+
+async def test_wait_until_keeps_the_object_awake():
+    ns = make_ns(Waiter)
+    gate = asyncio.Event()
+    assert await ns.getByName("w").start(gate) == "started"
+    with pytest.raises(HibernationBlocked, match="waitUntil"):
+        await ns.hibernate_now("w")
+    gate.set()
+    await within(_all_done(ns.instance("w").ctx._host.tasks), "the waitUntil task")
+    assert await ns.hibernate_now("w") is True
+
+
+async def _all_done(tasks):
+    if tasks:
+        await asyncio.gather(*list(tasks))
+
+
+class Failing(DurableObject):
+    def __init__(self, ctx, env):
+        super().__init__(ctx, env)
+        ctx.blockConcurrencyWhile(self.load)
+
+    async def load(self):
+        raise RuntimeError("could not load")
+
+    def ping(self):
+        return "pong"
+
+
+async def test_failed_block_concurrency_while_fails_the_event_and_resets():
+    ns = make_ns(Failing)
+    with pytest.raises(RuntimeError, match="could not load"):
+        await ns.getByName("f").ping()
+    assert ns.instance("f") is None
+    with pytest.raises(RuntimeError, match="could not load"):
+        await ns.getByName("f").ping()
+    assert ns.constructor_runs("f") == 2
+
+
+async def test_default_storage_folder_is_project_local(tmp_path, monkeypatch):
+    from wsguide.durable import DurableObjectNamespace
+
+    monkeypatch.chdir(tmp_path)
+    ns = DurableObjectNamespace(Counter, hibernate_after=False)
+    assert ns.persist_dir == tmp_path / ".wsguide" / "do" / "Counter"
+    assert DurableObjectNamespace(Counter, persist=":memory:").persist_dir is None
+
+
+def test_import_names():
+    import wsguide
+    from wsguide.js import WebSocketRequestResponsePair as JsPair
+    from wsguide.workers import DurableObject as WorkersDO
+
+    assert "DurableObject" in wsguide.__all__ and "WebSocketRequestResponsePair" in wsguide.__all__
+    assert WorkersDO is DurableObject and JsPair is wsguide.WebSocketRequestResponsePair
+    assert JsPair.new("a", "b").response == "b"
