@@ -27,11 +27,11 @@ from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from . import compat as _compat
 from . import websocket as _websocket
-from .errors import js_error_string
+from .errors import Error, js_error_string
 from .http import Headers, Request, Response
 from .log import emit
 from .runtime import NetworkTransport
-from .websocket import CONNECT_FAILED_REASON, SocketState, WebSocket
+from .websocket import CONNECT_FAILED_REASON, MSG_NETWORK_LOST, SocketState, WebSocket
 
 __all__ = ["fetch", "FetchError"]
 
@@ -179,8 +179,10 @@ async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, tim
     transport.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")
     ws._transport = transport
     ws.url = None
-    ws.protocol = transport.protocol or ""
-    ws.extensions = transport.extensions or ""
+    # workerd (observed, FINDINGS F7): a fetched socket reports "" for both,
+    # whatever was negotiated; the 101 Response's headers carry the real values.
+    ws.protocol = ""
+    ws.extensions = ""
     _keep(conn, transport)
     return Response(None, status=101, headers=Headers(conn.response.headers), web_socket=ws)
 
@@ -226,7 +228,7 @@ def _start_connection(ws: WebSocket) -> None:
 
     def cancelled(t: asyncio.Task[None]) -> None:
         if t.cancelled() and ws._error is None:
-            _fail(ws, TypeError("Called close before connection was established."))
+            _fail(ws, Error(MSG_NETWORK_LOST))
 
     task.add_done_callback(cancelled)
     ref = weakref.ref(task)
@@ -273,7 +275,7 @@ async def _connect(ws: WebSocket) -> None:
         return
     if ws._state is SocketState.RELEASED:  # close() raced the handshake
         await conn.close()
-        _fail(ws, TypeError("Called close before connection was established."))
+        _fail(ws, Error(MSG_NETWORK_LOST))
         return
     transport = NetworkTransport(conn, limit=compat.max_message_size)
     ws.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")

@@ -311,7 +311,9 @@ class Response(_Body):
         if status in _NULL_BODY_STATUSES:
             data = None
         self.status = status
-        self.status_text = status_text or _default_status_text(status)
+        # As in JavaScript, a constructed Response has statusText "" unless given;
+        # the standard reason phrase is used on the wire (FINDINGS F11).
+        self.status_text = status_text
         self.headers = Headers(headers)
         if isinstance(body, str) and not self.headers.has("Content-Type"):
             self.headers.set("Content-Type", "text/plain;charset=UTF-8")

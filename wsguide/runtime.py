@@ -660,7 +660,17 @@ def _to_ws_response(response: Response) -> _WsResponse:
             headers[name] = value
     headers["Content-Length"] = str(len(body))
     headers["Connection"] = "close"
-    return _WsResponse(response.status, response.status_text, headers, body)
+    reason = response.status_text or _reason_phrase(response.status)
+    return _WsResponse(response.status, reason, headers, body)
+
+
+def _reason_phrase(status: int) -> str:
+    import http as _http
+
+    try:
+        return _http.HTTPStatus(status).phrase
+    except ValueError:
+        return ""
 
 
 def serve(

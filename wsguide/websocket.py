@@ -102,6 +102,8 @@ MSG_RETURN_HIBERNATABLE = (
 CLOSED_NO_FRAME_REASON = "WebSocket disconnected without sending Close frame."
 CONNECT_FAILED_REASON = "Failed to establish websocket connection"
 MSG_CONSTRUCTOR = "WebSocket Constructor: {detail}"
+MSG_NETWORK_LOST = "Network connection lost."
+MSG_NETWORK_LOST_EVENT = "Uncaught Error: Network connection lost."
 #: wsguide's reason when a listener raised (workerd gives no text to copy here).
 LISTENER_FAILED_REASON = "Worker threw an exception"
 MAX_CLOSE_REASON_BYTES = 123
@@ -245,6 +247,8 @@ class WebSocket(EventTarget):
         self._outbox: deque[tuple[Any, ...]] = deque()
         self._binary_type = compat.default_binary_type
         self._attachment: bytes | None = None
+        self._received_data = False
+        self._disconnected = False
         #: Set by wsguide.durable for hibernatable sockets: receives items instead of listeners.
         self._item_hook: Callable[[WebSocket, tuple[Any, ...]], None] | None = None
         self.url: str | None = None
@@ -390,14 +394,29 @@ class WebSocket(EventTarget):
             if cancel is not None:
                 cancel()
             return
-        if self._closed_outgoing or self._outgoing_aborted or self._state is SocketState.RELEASED:
+        if self._closed_outgoing or self._state is SocketState.RELEASED:
+            return
+        if self._outgoing_aborted:
+            # The peer is gone: nothing is sent, but this side now counts as
+            # closed (workerd: readyState 2 after close() following a 1006).
+            self._closed_outgoing = True
             return
         if self._state is not SocketState.ACCEPTED:
             raise TypeError(MSG_SEND_BEFORE_ACCEPT)
+        replying = self._closed_incoming
         self._closed_outgoing = True
         self._outbox.append(("close", code, reason or ""))
         self._pump()
+        if replying:
+            self._after_close_reply()
         self._release_when_done()
+
+    def _after_close_reply(self) -> None:
+        # workerd (observed, tests/parity/FINDINGS.md F1): an end that received data
+        # and then answered the peer's Close gets an `error` event "Network
+        # connection lost." on a later turn, after its `close` event.
+        if self._received_data and self._item_hook is None and not self._hibernatable:
+            _schedule(self._report_error, MSG_NETWORK_LOST_EVENT, Error(MSG_NETWORK_LOST))
 
     def _release_when_done(self) -> None:
         """Both directions closed: workerd releases the native socket (spec §1.2).
@@ -407,14 +426,14 @@ class WebSocket(EventTarget):
         used in a response" TypeError. Hibernatable sockets are left to
         wsguide.durable.
         """
-        if self._closed_incoming and not self._hibernatable and self._item_hook is None:
+        if (self._closed_incoming or self._disconnected) and not self._hibernatable and self._item_hook is None:
             _schedule(self._release_if_idle)
 
     def _release_if_idle(self) -> None:
         if (
             self._state is SocketState.ACCEPTED
             and not self._hibernatable
-            and self._closed_incoming
+            and (self._closed_incoming or self._disconnected)
             and (self._closed_outgoing or self._outgoing_aborted)
             and not self._outbox
         ):
@@ -453,6 +472,7 @@ class WebSocket(EventTarget):
             if hook is not None:
                 hook(self, item)
                 return
+            self._received_data = True
             data = item[1]
             if isinstance(data, bytes) and self._binary_type == "blob":
                 data = Blob(data)
@@ -475,19 +495,23 @@ class WebSocket(EventTarget):
                 self._closed_outgoing = True
                 self._outbox.append(("close", item[1], reason))
                 self._pump()
+                self._after_close_reply()
             if hook is not None:
                 hook(self, ("close", code, reason, True))
             else:
                 self.dispatchEvent(CloseEvent("close", code=code, reason=reason, wasClean=True))
             self._release_when_done()
         elif kind == "disconnect":
-            if self._closed_incoming:
+            if self._closed_incoming or self._outgoing_aborted:
                 return
-            self._closed_incoming = True
             self._outgoing_aborted = True
+            self._disconnected = True
             if hook is not None:
+                self._closed_incoming = True
                 hook(self, ("close", 1006, CLOSED_NO_FRAME_REASON, False))
             else:
+                # workerd (observed, FINDINGS F2): the close listener sees readyState 1;
+                # only the hibernation hook sees 2.
                 self.dispatchEvent(
                     CloseEvent("close", code=1006, reason=CLOSED_NO_FRAME_REASON, wasClean=False)
                 )

@@ -70,10 +70,17 @@ def test_ready_state_is_closed_after_an_error(end):
     assert this.readyState == 3
 
 
-def test_ready_state_is_closing_after_peer_vanished(end):
-    # closedIncoming only; outgoingAborted does not count (literal workerd rule).
+def test_ready_state_stays_open_after_peer_vanished(end):
+    # Observed on workerd (tests/parity/FINDINGS.md F2): the 1006 close event sees 1.
     this, _ = accepted(end)
     this._receive(("disconnect",))
+    assert this.readyState == 1
+
+
+def test_close_after_peer_vanished_is_silent_and_makes_ready_state_closing(end):
+    this, _ = accepted(end)
+    this._receive(("disconnect",))
+    this.close(1000)
     assert this.readyState == 2
 
 
