@@ -30,7 +30,7 @@ from . import websocket as _websocket
 from .errors import Error, js_error_string
 from .http import Headers, Request, Response
 from .log import emit
-from .runtime import NetworkTransport
+from .runtime import NetworkTransport, use_workerd_close_reasons
 from .websocket import CONNECT_FAILED_REASON, MSG_NETWORK_LOST, SocketState, WebSocket
 
 __all__ = ["fetch", "FetchError"]
@@ -173,6 +173,7 @@ async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, tim
         return Response(body, status=status, status_text=r.reason_phrase, headers=headers)
     except (OSError, InvalidHandshake, TimeoutError) as exc:
         raise FetchError(f"fetch failed: WebSocket upgrade to {url} failed ({exc})") from exc
+    use_workerd_close_reasons(conn.protocol)
     ws = WebSocket._new(compat)
     transport = NetworkTransport(conn, limit=compat.max_message_size)
     transport.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
@@ -277,6 +278,7 @@ async def _connect(ws: WebSocket) -> None:
         await conn.close()
         _fail(ws, Error(MSG_NETWORK_LOST))
         return
+    use_workerd_close_reasons(conn.protocol)
     transport = NetworkTransport(conn, limit=compat.max_message_size)
     ws.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
     ws.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")

@@ -36,6 +36,7 @@ from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.asyncio.server import serve as _ws_serve
 from websockets.datastructures import Headers as _WsHeaders
 from websockets.exceptions import ConnectionClosed, ProtocolError
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.frames import CLOSE, Close, Frame
 from websockets.http11 import Request as _WsRequest
 from websockets.http11 import Response as _WsResponse
@@ -400,7 +401,14 @@ class Server:
                 self._requested_port,
                 process_request=self._process_request,
                 process_response=self._process_response,
-                compression="deflate" if self.compat.web_socket_compression else None,
+                # workerd answers an offer of permessage-deflate with
+                # "permessage-deflate; client_max_window_bits=15" (FINDINGS F6).
+                compression=None,
+                extensions=(
+                    [ServerPerMessageDeflateFactory(client_max_window_bits=15, compress_settings={"memLevel": 5})]
+                    if self.compat.web_socket_compression
+                    else None
+                ),
                 max_size=self.compat.max_message_size,
                 server_header=None,
                 ping_interval=None,
@@ -547,19 +555,19 @@ class Server:
             origin = ws_request.headers.get("Origin")
             if origin is not None and origin not in self.allowed_origins:
                 return _http_response(403, f"Origin {origin} is not allowed to connect to this server.\n")
+        use_workerd_close_reasons(connection.protocol)
         try:
             response = await self.call_worker(request)
         except Exception as exc:
+            # workerd answers a plain 500 "Internal Server Error"; the learner sees
+            # the traceback in the Worker log (echoed to the terminal / cell).
             self._report(exc, f"Worker threw an exception handling {request.method.value} {request.path}")
-            return _http_response(
-                500,
-                f"Worker threw an exception: {js_error_string(exc)}\n(full traceback in the Worker log)\n",
-            )
+            return _internal_error()
         try:
             return self._check_response(connection, ws_request, response)
         except (TypeError, ValueError) as exc:
             self._report(exc, f"Worker returned a response that cannot be sent for {request.path}")
-            return _http_response(500, f"{js_error_string(exc)}\n")
+            return _internal_error()
 
     def _check_response(
         self, connection: ServerConnection, ws_request: _WsRequest, response: Any
@@ -578,7 +586,15 @@ class Server:
             from .websocket import MSG_RETURN_NO_UPGRADE
 
             raise TypeError(MSG_RETURN_NO_UPGRADE)
-        ws._check_returnable()
+        try:
+            ws._check_returnable()
+        except TypeError as exc:
+            # workerd couples the socket after the 101 is on the wire, so these
+            # errors drop the connection after the handshake (FINDINGS F9).
+            self._report(exc, "Worker returned a WebSocket that cannot be used")
+            connection.wsguide_abort = True
+            connection.wsguide_response = response
+            return None
         connection.wsguide_socket = ws  # picked up by _handle_connection
         connection.wsguide_response = response
         ext = response.headers.get("Sec-WebSocket-Extensions")
@@ -593,6 +609,8 @@ class Server:
         if response is None or ws_response.status_code != 101:
             return None
         headers = ws_response.headers
+        if "Date" in headers:
+            del headers["Date"]  # workerd's 101 has none (FINDINGS F11)
         # The subprotocol comes from the Worker's Response, never auto-selected.
         if "Sec-WebSocket-Protocol" in headers:
             del headers["Sec-WebSocket-Protocol"]
@@ -609,8 +627,8 @@ class Server:
 
     async def _handle_connection(self, conn: ServerConnection) -> None:
         ws: WebSocket | None = getattr(conn, "wsguide_socket", None)
-        if ws is None:  # pragma: no cover - process_request always sets it for a 101
-            await conn.close(1011, "no WebSocket")
+        if ws is None or getattr(conn, "wsguide_abort", False):
+            conn.transport.abort()  # the Worker's socket could not be coupled
             return
         transport = NetworkTransport(conn, limit=self.compat.max_message_size, log=self.log)
         transport.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
@@ -642,6 +660,34 @@ class _WireHandler(logging.Handler):
 
 
 _PORT_RE = __import__("re").compile(r"(127\.0\.0\.1|localhost):\d+")
+
+
+def _internal_error() -> _WsResponse:
+    body = b"Internal Server Error"
+    headers = _WsHeaders([("Content-Length", str(len(body)))])
+    return _WsResponse(500, "Internal Server Error", headers, body)
+
+
+_TOO_BIG_RE = __import__("re").compile(r"frame (?:with (\d+) bytes )?(?:after reading (\d+) bytes )?exceeds limit of (\d+) bytes")
+
+
+def use_workerd_close_reasons(protocol: Any) -> None:
+    """Make ``websockets`` send workerd's Close reason for an oversized message.
+
+    workerd closes with 1009 ``Message is too large: <size> > <limit>``;
+    ``websockets`` writes its own wording, so we rewrite it on the way out.
+    """
+    fail = protocol.fail
+
+    def workerd_fail(code: int, reason: str = "") -> None:
+        if code == 1009:
+            m = _TOO_BIG_RE.search(reason)
+            if m:
+                size, current, limit = (int(x) if x else 0 for x in m.groups())
+                reason = f"Message is too large: {size + current} > {limit}"
+        fail(code, reason)
+
+    protocol.fail = workerd_fail
 
 
 def _http_response(status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> _WsResponse:

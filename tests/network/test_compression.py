@@ -62,6 +62,15 @@ async def test_websockets_client_sees_the_negotiated_extension():
         assert ws.response.headers["Sec-WebSocket-Extensions"].startswith("permessage-deflate")
 
 
+async def test_answer_to_a_browser_style_offer_is_workerds():
+    # Chromium and websockets offer "permessage-deflate; client_max_window_bits";
+    # workerd answers exactly this (tests/parity/FINDINGS.md F6).
+    async with serve(Echo) as srv:
+        peer = await RawPeer.connect(srv.port, extra_headers=OFFER)
+        peer.close_transport()
+    assert peer.headers["sec-websocket-extensions"] == "permessage-deflate; client_max_window_bits=15"
+
+
 async def test_worker_response_with_empty_extensions_header_turns_compression_off():
     Recording.reset()
     Recording.extensions = ""

@@ -46,12 +46,12 @@ async def test_custom_status_and_headers_reach_the_client():
     assert (resp.status, resp.headers.get("X-Reason")) == (418, "teapot")
 
 
-async def test_worker_exception_gives_500_with_the_error_and_logs_the_traceback():
+async def test_worker_exception_gives_500_and_logs_the_traceback():
     async with serve(Pages, echo_log=False) as srv:
         resp = await fetch(srv.url + "/boom")
         after = await fetch(srv.url + "/hello")
     assert resp.status == 500
-    assert "ValueError: the learner's bug" in await resp.text()
+    assert await resp.text() == "Internal Server Error"  # workerd's body (FINDINGS F9)
     assert any("ValueError: the learner's bug" in t for t in srv.log.texts("error"))
     assert isinstance(srv.errors[0], ValueError)
     assert after.status == 200  # the server keeps serving
@@ -61,16 +61,17 @@ async def test_fetch_returning_a_non_response_gives_500_that_says_so():
     async with serve(Pages, echo_log=False) as srv:
         resp = await fetch(srv.url + "/not-a-response")
     assert resp.status == 500
-    assert "must return a Response, got str" in await resp.text()
+    assert any("must return a Response, got str" in t for t in srv.log.texts("error"))
 
 
 async def test_websocket_in_response_to_plain_request_is_the_runtime_typeerror():
     async with serve(Pages, echo_log=False) as srv:
         resp = await fetch(srv.url + "/socket-without-upgrade")
     assert resp.status == 500
-    assert await resp.text() == (
-        "TypeError: Worker tried to return a WebSocket in a response to a request which did not "
-        'contain the header "Upgrade: websocket".\n'
+    assert await resp.text() == "Internal Server Error"
+    assert str(srv.errors[0]) == (
+        "Worker tried to return a WebSocket in a response to a request which did not "
+        'contain the header "Upgrade: websocket".'
     )
 
 

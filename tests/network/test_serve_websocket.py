@@ -236,3 +236,37 @@ async def test_trace_records_the_handshake_and_frames_with_ports_masked():
     assert "< Host: 127.0.0.1:PORT" in trace
     assert "> HTTP/1.1 101 Switching Protocols" in trace
     assert trace.index("< TEXT 'hello' [5 bytes]") < trace.index("> TEXT 'hello' [5 bytes]")
+
+
+async def test_returning_an_accepted_end_sends_101_then_drops_the_connection():
+    class Wrong(WorkerEntrypoint):
+        async def fetch(self, request):
+            client, server = WebSocketPair()
+            client.accept()
+            return Response(None, status=101, web_socket=client)
+
+    async with serve(Wrong, echo_log=False) as srv:
+        peer = await RawPeer.connect(srv.port)
+        rest = await bounded(peer.reader.read(), "the connection to drop")
+    assert peer.status == 101
+    assert rest == b""  # no Close frame: the TCP connection just ends
+    assert str(srv.errors[0]) == "Can't return WebSocket in a Response after calling accept()."
+
+
+async def test_101_has_no_date_or_server_header():
+    async with serve(Echo) as srv:
+        peer = await RawPeer.connect(srv.port)
+        peer.close_transport()
+    assert "date" not in peer.headers
+    assert "server" not in peer.headers
+
+
+async def test_too_big_close_reason_is_workerds_text(rec):
+    limit = 32 * 1024 * 1024
+    async with serve(rec) as srv:
+        peer = await RawPeer.connect(srv.port)
+        peer.send_frame(0x2, b"\x00" * (limit + 1))
+        opcode, _rsv1, payload = await peer.read_frame()
+        peer.close_transport()
+    assert opcode == 0x8
+    assert payload[2:].decode() == f"Message is too large: {limit + 1} > {limit}"
