@@ -74,7 +74,9 @@ def normalize_headers(pairs: list[tuple[str, str]] | Any) -> dict[str, str]:
 
 
 def _data_entry(kind: str, data: str | bytes, **extra: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = dict(extra)
+    """``{kind: extra[kind], "dataType": …, "size": …, "data": …}`` for a text or binary message
+    (``kind`` is "action" or "event"; its value comes first in the dict)."""
+    entry: dict[str, Any] = {kind: extra.pop(kind), **extra}
     if isinstance(data, str):
         size = len(data.encode())
         entry.update(dataType="text", size=size)
@@ -84,7 +86,7 @@ def _data_entry(kind: str, data: str | bytes, **extra: Any) -> dict[str, Any]:
         entry.update(dataType="binary", size=len(data))
         if len(data) <= MAX_DATA:
             entry["data"] = data.hex()
-    return {kind: entry.pop(kind)} | entry if kind in entry else entry
+    return entry
 
 
 # ── raw HTTP / handshake ───────────────────────────────────────────────────────────────────

@@ -22,10 +22,12 @@ import pytest
 
 try:  # tests/parity may or may not be a package
     from .driver import DURABLE_OBJECTS, RUNS, SCENARIOS, Run, run_scenario
-    from .workerd import JS_DIR, run_workerd, workerd_version
+    from .workerd import JS_DIR, WorkerdError, generate_config, run_workerd, workerd_version
 except ImportError:
     from driver import DURABLE_OBJECTS, RUNS, SCENARIOS, Run, run_scenario  # type: ignore[no-redef]
-    from workerd import JS_DIR, run_workerd, workerd_version  # type: ignore[no-redef]
+    from workerd import (  # type: ignore[no-redef]
+        JS_DIR, WorkerdError, generate_config, run_workerd, workerd_version,
+    )
 
 
 WORKER_JS = JS_DIR / "worker.js"
@@ -84,6 +86,28 @@ def test_every_scenario_has_a_run_and_a_worker_route() -> None:
         assert f'"{name}"(' in source, f"worker.js has no route for scenario {name!r}"
     assert {r.scenario for r in RUNS} == set(SCENARIOS)
     assert len({r.name for r in RUNS}) == len(RUNS)
+
+
+def test_generated_config_has_the_bindings_the_scenarios_need() -> None:
+    text = generate_config(module_name="worker.js", port=8123, compat_date="2026-11-01",
+                           flags=["no_web_socket_compression"], durable_objects=DURABLE_OBJECTS)
+    assert 'address = "127.0.0.1:8123"' in text
+    assert 'compatibilityDate = "2026-11-01"' in text
+    assert 'compatibilityFlags = ["no_web_socket_compression"]' in text
+    assert 'esModule = embed "worker.js"' in text
+    assert '(name = "SELF", service = "main")' in text
+    assert '(name = "ROOMS", durableObjectNamespace = "HibernationRoom")' in text
+    assert "durableObjectStorage = (inMemory = void)" in text
+    assert 'globalOutbound = "main"' in text
+
+
+@pytest.mark.workerd
+async def test_a_worker_that_fails_to_load_is_reported_with_workerd_stderr(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.js"
+    broken.write_text("export default { fetch( {\n")
+    with pytest.raises(WorkerdError, match="SyntaxError"):
+        async with run_workerd(broken, startup_timeout=10):
+            pass
 
 
 @pytest.mark.workerd

@@ -10,10 +10,11 @@
 
 The helper writes a ``config.capnp`` (modules syntax, one ES module worker) into a temporary
 directory next to a copy of the JS file, picks a free port on 127.0.0.1, starts
-``workerd serve config.capnp`` with stdout/stderr going to files in that directory, polls the
-port with TCP connect attempts until it accepts (bounded; on failure the error message carries
-workerd's stderr), and on exit stops exactly that process by its PID (SIGTERM, then SIGKILL if
-it does not exit in time).
+``workerd serve config.capnp`` with stdout/stderr going to files in that directory, waits
+(bounded) for workerd's "listen" message on ``--control-fd`` (sent only once the Worker loaded)
+and then polls the port with TCP connect attempts until it accepts (bounded; on failure the
+error message carries workerd's stderr), and on exit stops exactly that process by its PID
+(SIGTERM, then SIGKILL if it does not exit in time).
 
 The generated config always has:
 * a service binding ``SELF`` (name configurable) to the Worker itself, so a Worker can
@@ -239,9 +240,53 @@ async def _stop(proc: asyncio.subprocess.Process, timeout: float = 5.0) -> None:
             await proc.wait()
 
 
+async def _wait_for_listen_event(
+    proc: asyncio.subprocess.Process, control: asyncio.StreamReader, stderr_path: Path, config_path: Path,
+    timeout: float,
+) -> None:
+    """Wait for workerd's ``{"event":"listen","socket":"http",...}`` on --control-fd. workerd
+    sends it only once the service loaded; a Worker that fails to load makes workerd exit
+    instead (after briefly binding the port, which is why a TCP connect alone is not enough)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    exited = asyncio.ensure_future(proc.wait())
+    try:
+        while True:
+            line_task = asyncio.ensure_future(control.readline())
+            done, _ = await asyncio.wait(
+                {line_task, exited}, timeout=max(0.0, deadline - loop.time()), return_when=asyncio.FIRST_COMPLETED
+            )
+            if line_task not in done:
+                line_task.cancel()
+                if exited in done:
+                    raise WorkerdError(
+                        f"workerd exited with code {proc.returncode} before it was ready (config {config_path}; keep_dir=True keeps it)."
+                        f"\nworkerd stderr:\n{stderr_path.read_text(errors='replace')}"
+                    )
+                raise WorkerdError(
+                    f"workerd (pid {proc.pid}) did not report a listening socket within {timeout} s "
+                    f"(config {config_path}; keep_dir=True keeps it).\nworkerd stderr:\n{stderr_path.read_text(errors='replace')}"
+                )
+            line = line_task.result()
+            if not line:  # control pipe closed: workerd is exiting
+                await asyncio.wait({exited}, timeout=max(0.1, deadline - loop.time()))
+                raise WorkerdError(
+                    f"workerd closed its control pipe before it was ready (exit code {proc.returncode}; config "
+                    f"{config_path}).\nworkerd stderr:\n{stderr_path.read_text(errors='replace')}"
+                )
+            with contextlib.suppress(ValueError):
+                message = json.loads(line)
+                if message.get("event") == "listen" and message.get("socket") == "http":
+                    return
+    finally:
+        if not exited.done():
+            exited.cancel()
+
+
 async def _wait_until_listening(
     proc: asyncio.subprocess.Process, port: int, stderr_path: Path, config_path: Path, timeout: float
 ) -> None:
+    """Poll 127.0.0.1:port with TCP connect attempts until one succeeds (bounded)."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     attempts = 0
@@ -250,7 +295,7 @@ async def _wait_until_listening(
         if proc.returncode is not None:
             raise WorkerdError(
                 f"workerd exited with code {proc.returncode} before listening on 127.0.0.1:{port} "
-                f"(config {config_path}).\nworkerd stderr:\n{stderr_path.read_text(errors='replace')}"
+                f"(config {config_path}; keep_dir=True keeps it).\nworkerd stderr:\n{stderr_path.read_text(errors='replace')}"
             )
         attempts += 1
         try:
@@ -296,6 +341,7 @@ async def run_workerd(
         raise WorkerdError(f"worker script not found: {js_path}")
     workdir = Path(tempfile.mkdtemp(prefix="wsguide-workerd-"))
     proc: asyncio.subprocess.Process | None = None
+    control_transport: asyncio.ReadTransport | None = None
     try:
         shutil.copyfile(js_path, workdir / js_path.name)
         config_path = workdir / "config.capnp"
@@ -322,15 +368,27 @@ async def run_workerd(
                     loopback_outbound=loopback_outbound,
                 )
             )
-            with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
-                proc = await asyncio.create_subprocess_exec(
-                    *args, cwd=workdir, stdin=asyncio.subprocess.DEVNULL, stdout=out, stderr=err
-                )
+            control_r, control_w = os.pipe()
             try:
+                with stdout_path.open("wb") as out, stderr_path.open("wb") as err:
+                    proc = await asyncio.create_subprocess_exec(
+                        *args, f"--control-fd={control_w}", cwd=workdir, stdin=asyncio.subprocess.DEVNULL,
+                        stdout=out, stderr=err, pass_fds=(control_w,),
+                    )
+            finally:
+                os.close(control_w)
+            control = asyncio.StreamReader()
+            control_transport, _ = await asyncio.get_running_loop().connect_read_pipe(
+                lambda: asyncio.StreamReaderProtocol(control), os.fdopen(control_r, "rb", buffering=0)
+            )
+            try:
+                await _wait_for_listen_event(proc, control, stderr_path, config_path, startup_timeout)
                 await _wait_until_listening(proc, port, stderr_path, config_path, startup_timeout)
                 break
             except WorkerdError:
                 await _stop(proc)
+                control_transport.close()
+                control_transport = None
                 if attempt == 2 or "Address already in use" not in stderr_path.read_text(errors="replace"):
                     raise
         assert proc is not None
@@ -347,5 +405,7 @@ async def run_workerd(
     finally:
         if proc is not None:
             await _stop(proc)
+        if control_transport is not None:
+            control_transport.close()
         if not keep_dir:
             shutil.rmtree(workdir, ignore_errors=True)
