@@ -30,7 +30,8 @@ from . import websocket as _websocket
 from .errors import Error, js_error_string
 from .http import Headers, Request, Response
 from .log import emit
-from .runtime import NetworkTransport, use_workerd_close_reasons
+from .transport import NetworkTransport
+from .transport import use_workerd_close_reasons
 from .websocket import CONNECT_FAILED_REASON, MSG_NETWORK_LOST, SocketState, WebSocket
 
 __all__ = ["fetch", "FetchError"]

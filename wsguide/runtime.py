@@ -24,7 +24,6 @@ import contextvars
 import errno
 import inspect
 import logging
-import struct
 import sys
 import traceback
 import types
@@ -32,20 +31,17 @@ import weakref
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 from websockets.asyncio.server import serve as _ws_serve
 from websockets.datastructures import Headers as _WsHeaders
-from websockets.exceptions import ConnectionClosed, ProtocolError
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.frames import CLOSE, Close, Frame
 from websockets.http11 import Request as _WsRequest
 from websockets.http11 import Response as _WsResponse
-from websockets.protocol import CLOSING, OPEN
 
 from . import compat as _compat
-from .errors import js_error_string
-from .http import Headers, Request, Response
+from .http import Request, Response
 from .log import WorkerLog, current_log
+from .transport import NetworkTransport, use_workerd_close_reasons
 from .websocket import WebSocket
 
 __all__ = [
@@ -164,139 +160,6 @@ def _worker_name(worker: Any) -> str:
     if isinstance(worker, types.ModuleType):
         worker = getattr(worker, "Default", None) or getattr(worker, "on_fetch", None) or worker
     return getattr(worker, "__qualname__", None) or getattr(worker, "__name__", None) or type(worker).__name__
-
-
-# ----------------------------------------------------------------------------
-# The network leg of a coupled WebSocket
-# ----------------------------------------------------------------------------
-def _too_big_message(conn: Any, limit: int) -> str:
-    exc = getattr(conn.protocol, "parser_exc", None)
-    size = getattr(exc, "size", None)
-    current = getattr(exc, "current_size", None) or 0
-    total = (size or 0) + current
-    return (
-        "Uncaught Error: WebSocket protocol error; protocolError.statusCode = 1009; "
-        f"protocolError.description = Message is too large: {total} > {limit}"
-    )
-
-
-def send_close_frame(conn: Any, code: int | None, reason: str) -> None:
-    """Queue a Close frame with exactly this code, even one websockets would refuse.
-
-    workerd sends any code its close() accepted (e.g. 2000); websockets' own
-    ``close()`` only sends codes RFC 6455 registers, so we write the frame here.
-    """
-    protocol = conn.protocol
-    if protocol.state is not OPEN:
-        return
-    if code is None:
-        protocol.send_close()
-    else:
-        try:
-            protocol.send_close(code, reason)
-        except ProtocolError:
-            protocol.send_frame(Frame(CLOSE, struct.pack("!H", code) + reason.encode("utf-8")))
-            protocol.close_sent = Close(code, reason)
-            protocol.state = CLOSING
-    conn.send_data()
-
-
-class NetworkTransport:
-    """A ``websockets`` connection as a :class:`~wsguide.websocket.Transport`."""
-
-    def __init__(self, conn: Any, *, limit: int, log: WorkerLog | None = None) -> None:
-        self.conn = conn
-        self.limit = limit
-        self.log = log
-        self.protocol: str | None = None
-        self.extensions: str | None = None
-        self.reader: asyncio.Task[None] | None = None
-        self.closer: asyncio.Task[None] | None = None
-        self.finished = asyncio.get_running_loop().create_future()
-        self.closed_by_us = False
-
-    # -- output ---------------------------------------------------------------
-    def send_item(self, item: tuple[Any, ...]) -> None:
-        kind = item[0]
-        conn = self.conn
-        if kind == "message":
-            if conn.protocol.state is OPEN:
-                # Synchronous write, no backpressure: like Workers, which has no bufferedAmount.
-                broadcast((conn,), item[1])
-        elif kind == "close":
-            if conn.protocol.state is OPEN:
-                self.closed_by_us = True
-                send_close_frame(conn, item[1], item[2])
-                # Let websockets finish the handshake and the TCP close in the background.
-                self.closer = asyncio.ensure_future(conn.wait_closed())
-        elif kind == "disconnect":
-            conn.transport.abort()
-        elif kind == "error":
-            # The other side of a spliced connection failed: fail this one too.
-            self.fail(1011, "")
-
-    def fail(self, code: int, reason: str) -> None:
-        conn = self.conn
-        if conn.protocol.state is OPEN:
-            send_close_frame(conn, code, reason)
-            self.closer = asyncio.ensure_future(conn.wait_closed())
-
-    # -- input ----------------------------------------------------------------
-    def start_reading(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
-        if self.reader is not None:
-            return
-        self.reader = asyncio.ensure_future(self._read(receiver))
-
-    async def _read(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
-        conn = self.conn
-        try:
-            while True:
-                try:
-                    data = await conn.recv()
-                except ConnectionClosed:
-                    break
-                receiver(("message", data))
-                if getattr(conn, "paused", False):
-                    # Our own writes to this peer are backing up (an echo to a slow
-                    # reader): stop reading until they drain, as websockets' send() would.
-                    await conn.drain()
-            # Why the loop ended: a Close frame, an error, or a vanished peer.
-            rcvd = conn.protocol.close_rcvd
-            sent = conn.protocol.close_sent
-            if sent is not None and sent.code == 1009 and not self.closed_by_us:
-                receiver(("error", _too_big_message(conn, self.limit), _protocol_error(conn)))
-            elif rcvd is not None:
-                code = None if rcvd.code == 1005 else rcvd.code
-                receiver(("close", code, rcvd.reason))
-            elif sent is not None and not self.closed_by_us and sent.code in (1002, 1007):
-                description = sent.reason
-                receiver(
-                    (
-                        "error",
-                        "Uncaught Error: WebSocket protocol error; protocolError.statusCode = "
-                        f"{sent.code}; protocolError.description = {description}",
-                        _protocol_error(conn),
-                    )
-                )
-            else:
-                receiver(("disconnect",))
-        except Exception as exc:  # a bug in a listener is reported by EventTarget; this is ours
-            logger.exception("wsguide: reading a WebSocket failed")
-            self.fail(1011, "")
-            if self.log is not None:
-                self.log.write("error", f"WebSocket read loop failed: {js_error_string(exc)}")
-        finally:
-            if not self.finished.done():
-                self.finished.set_result(None)
-
-
-def _protocol_error(conn: Any) -> Exception:
-    from .errors import Error
-
-    exc = getattr(conn.protocol, "parser_exc", None)
-    err = Error("WebSocket protocol error")
-    err.__cause__ = exc
-    return err
 
 
 # ----------------------------------------------------------------------------
@@ -666,28 +529,6 @@ def _internal_error() -> _WsResponse:
     body = b"Internal Server Error"
     headers = _WsHeaders([("Content-Length", str(len(body)))])
     return _WsResponse(500, "Internal Server Error", headers, body)
-
-
-_TOO_BIG_RE = __import__("re").compile(r"frame (?:with (\d+) bytes )?(?:after reading (\d+) bytes )?exceeds limit of (\d+) bytes")
-
-
-def use_workerd_close_reasons(protocol: Any) -> None:
-    """Make ``websockets`` send workerd's Close reason for an oversized message.
-
-    workerd closes with 1009 ``Message is too large: <size> > <limit>``;
-    ``websockets`` writes its own wording, so we rewrite it on the way out.
-    """
-    fail = protocol.fail
-
-    def workerd_fail(code: int, reason: str = "") -> None:
-        if code == 1009:
-            m = _TOO_BIG_RE.search(reason)
-            if m:
-                size, current, limit = (int(x) if x else 0 for x in m.groups())
-                reason = f"Message is too large: {size + current} > {limit}"
-        fail(code, reason)
-
-    protocol.fail = workerd_fail
 
 
 def _http_response(status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> _WsResponse:
