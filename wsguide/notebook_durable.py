@@ -18,7 +18,28 @@ from .notebook import Check, EventLog, WaitTimeout, next_event
 from .runtime import WorkerEntrypoint, serve
 from .websocket import WebSocket
 
-__all__ = ["check_hibernation", "check_room", "room_gateway"]
+__all__ = ["check_hibernation", "check_room", "load_chat_example", "room_gateway"]
+
+
+def load_chat_example() -> Any:
+    """Import ``examples/chat/worker.py`` of this checkout, wherever the notebook runs.
+
+    Looks next to the ``wsguide`` package (a clone installed with ``pip install -e``),
+    then in the current folder and its parents.
+    """
+    from pathlib import Path
+
+    from .cli import load_worker_module
+
+    rel = Path("examples") / "chat" / "worker.py"
+    here = Path.cwd().resolve()
+    for base in (Path(__file__).resolve().parents[1], here, *here.parents):
+        if (base / rel).is_file():
+            return load_worker_module(base / rel)
+    raise FileNotFoundError(
+        f"{rel} not found next to the wsguide package or above {here}: run the notebooks "
+        "from a clone of the wsguide repository."
+    )
 
 
 class room_gateway(WorkerEntrypoint):  # noqa: N801 - used like a function in notebooks
