@@ -248,7 +248,8 @@ class _Host:
                     result = await self._run(kind, payload)
                 except Exception as exc:
                     if fut is not None:
-                        fut.set_exception(exc)
+                        if not fut.done():  # the caller may have given up (cancelled)
+                            fut.set_exception(exc)
                     else:
                         self.ns._report(exc, f"Durable Object {self.ns.class_name} ({kind} event)")
                 else:
@@ -268,8 +269,8 @@ class _Host:
             return self._hibernate()
         if kind == "ws":
             ws, item = payload
-            if ws not in self.sockets:
-                return None  # the socket was disconnected by abort()
+            if ws._item_hook is None:
+                return None  # forgotten: disconnected by abort(), or its close already handled
             try:
                 inst = self._ensure_instance()
             except BaseException:
