@@ -157,7 +157,8 @@ async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, tim
                 ws_url,
                 additional_headers=extra,
                 subprotocols=protocols or None,
-                compression="deflate" if compress else None,
+                compression=None,
+                extensions=_deflate_offer() if compress else None,
                 max_size=compat.max_message_size,
                 proxy=_proxy_for(ws_url),
                 ping_interval=None,
@@ -186,7 +187,17 @@ async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, tim
     ws.protocol = ""
     ws.extensions = ""
     _keep(conn, transport)
-    return Response(None, status=101, headers=Headers(conn.response.headers), web_socket=ws)
+    # statusText is the wire's reason phrase ("Switching Protocols"), as on workerd.
+    return Response(None, status=101, status_text=conn.response.reason_phrase,
+                    headers=Headers(conn.response.headers), web_socket=ws)
+
+
+def _deflate_offer() -> list[Any]:
+    """workerd offers a bare ``permessage-deflate`` (no ``client_max_window_bits``) on
+    ``fetch()`` upgrades and ``new WebSocket()`` (tests/parity, FINDINGS F7/F11)."""
+    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
+
+    return [ClientPerMessageDeflateFactory(client_max_window_bits=None, compress_settings={"memLevel": 5})]
 
 
 def _keep(conn: Any, transport: NetworkTransport) -> None:
@@ -261,7 +272,8 @@ async def _connect(ws: WebSocket) -> None:
         conn = await _ws_connect(
             url,
             subprotocols=ws._offered_protocols or None,  # type: ignore[attr-defined]
-            compression="deflate" if compat.web_socket_compression else None,
+            compression=None,
+            extensions=_deflate_offer() if compat.web_socket_compression else None,
             max_size=compat.max_message_size,
             proxy=_proxy_for(url),
             ping_interval=None,

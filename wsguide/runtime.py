@@ -527,7 +527,8 @@ _PORT_RE = __import__("re").compile(r"(127\.0\.0\.1|localhost):\d+")
 
 def _internal_error() -> _WsResponse:
     body = b"Internal Server Error"
-    headers = _WsHeaders([("Content-Length", str(len(body)))])
+    # Connection: close like every other non-101 answer (one request per connection).
+    headers = _WsHeaders([("Content-Length", str(len(body))), ("Connection", "close")])
     return _WsResponse(500, "Internal Server Error", headers, body)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 import struct
 from collections.abc import Callable
@@ -20,7 +21,7 @@ from typing import Any
 from websockets.asyncio.connection import broadcast
 from websockets.exceptions import ConnectionClosed, ProtocolError
 from websockets.frames import CLOSE, Close, Frame
-from websockets.protocol import CLOSING, OPEN
+from websockets.protocol import CLIENT, CLOSING, OPEN
 
 from .errors import Error, js_error_string
 from .log import WorkerLog
@@ -56,10 +57,28 @@ def send_close_frame(conn: Any, code: int | None, reason: str) -> None:
         try:
             protocol.send_close(code, reason)
         except ProtocolError:
-            protocol.send_frame(Frame(CLOSE, struct.pack("!H", code) + reason.encode("utf-8")))
+            payload = struct.pack("!H", code) + reason.encode("utf-8")
+            if len(payload) <= 125:
+                protocol.send_frame(Frame(CLOSE, payload))
+            else:
+                # no_websocket_close_reason_byte_limit: workerd puts the oversized Close
+                # frame on the wire as is (FINDINGS F11); websockets would refuse to.
+                protocol.writes.append(_raw_close_frame(payload, mask=protocol.side is CLIENT))
             protocol.close_sent = Close(code, reason)
             protocol.state = CLOSING
     conn.send_data()
+
+
+def _raw_close_frame(payload: bytes, *, mask: bool) -> bytes:
+    """A Close frame serialized without websockets' checks (control frames <= 125 bytes)."""
+    n = len(payload)
+    bit = 0x80 if mask else 0
+    head = bytes([0x88, bit | 126]) + struct.pack("!H", n) if n < 65536 else bytes([0x88, bit | 127]) + struct.pack("!Q", n)
+    if mask:
+        key = os.urandom(4)
+        payload = bytes(b ^ key[i % 4] for i, b in enumerate(payload))
+        head += key
+    return head + payload
 
 
 class NetworkTransport:
@@ -125,20 +144,17 @@ class NetworkTransport:
             rcvd = conn.protocol.close_rcvd
             sent = conn.protocol.close_sent
             if sent is not None and sent.code == 1009 and not self.closed_by_us:
-                receiver(("error", _too_big_message(conn, self.limit), _protocol_error(conn)))
+                message = _too_big_message(conn, self.limit)
+                receiver(("error", message, _protocol_error(conn, message)))
             elif rcvd is not None:
                 code = None if rcvd.code == 1005 else rcvd.code
                 receiver(("close", code, rcvd.reason))
             elif sent is not None and not self.closed_by_us and sent.code in (1002, 1007):
-                description = sent.reason
-                receiver(
-                    (
-                        "error",
-                        "Uncaught Error: WebSocket protocol error; protocolError.statusCode = "
-                        f"{sent.code}; protocolError.description = {description}",
-                        _protocol_error(conn),
-                    )
+                message = (
+                    "Uncaught Error: WebSocket protocol error; protocolError.statusCode = "
+                    f"{sent.code}; protocolError.description = {sent.reason}"
                 )
+                receiver(("error", message, _protocol_error(conn, message)))
             else:
                 receiver(("disconnect",))
         except Exception as exc:  # a bug in a listener is reported by EventTarget; this is ours
@@ -151,9 +167,11 @@ class NetworkTransport:
                 self.finished.set_result(None)
 
 
-def _protocol_error(conn: Any) -> Exception:
+def _protocol_error(conn: Any, message: str) -> Exception:
+    """The ``Error`` of the error event: its message is the event's without ``Uncaught Error: ``
+    (workerd: ``Error: WebSocket protocol error; protocolError.statusCode = 1009; …``)."""
     exc = getattr(conn.protocol, "parser_exc", None)
-    err = Error("WebSocket protocol error")
+    err = Error(message.removeprefix("Uncaught Error: "))
     err.__cause__ = exc
     return err
 

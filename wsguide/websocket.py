@@ -249,6 +249,8 @@ class WebSocket(EventTarget):
         self._attachment: bytes | None = None
         self._received_data = False
         self._disconnected = False
+        #: The peer end to give F1's "Network connection lost." error once this end is released.
+        self._error_on_release: WebSocket | None = None
         #: Set by wsguide.durable for hibernatable sockets: receives items instead of listeners.
         self._item_hook: Callable[[WebSocket, tuple[Any, ...]], None] | None = None
         self.url: str | None = None
@@ -416,7 +418,12 @@ class WebSocket(EventTarget):
         # and then answered the peer's Close gets an `error` event "Network
         # connection lost." on a later turn, after its `close` event.
         if self._received_data and self._item_hook is None and not self._hibernatable:
-            _schedule(self._report_error, MSG_NETWORK_LOST_EVENT, Error(MSG_NETWORK_LOST))
+            if self._peer is not None:
+                # Between the two ends of a pair it comes once the peer (which sent the
+                # Close) has been released, a few turns later (buffer-before-accept golden).
+                self._peer._error_on_release = self
+            else:
+                _schedule(self._report_error, MSG_NETWORK_LOST_EVENT, Error(MSG_NETWORK_LOST))
 
     def _release_when_done(self) -> None:
         """Both directions closed: workerd releases the native socket (spec §1.2).
@@ -438,6 +445,10 @@ class WebSocket(EventTarget):
             and not self._outbox
         ):
             self._state = SocketState.RELEASED
+            target = self._error_on_release
+            if target is not None:
+                self._error_on_release = None
+                _schedule(target._report_error, MSG_NETWORK_LOST_EVENT, Error(MSG_NETWORK_LOST))
 
     # ------------------------------------------------------ outgoing plumbing
     def _sink(self) -> Callable[[tuple[Any, ...]], None] | None:

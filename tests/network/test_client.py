@@ -106,7 +106,28 @@ async def test_websocket_url_reports_protocol_and_extensions():
         await rec.wait_for("open")
         ws.close(1000)
     assert ws.protocol == "chat"
-    assert ws.extensions.startswith("permessage-deflate")
+    # workerd offers a bare "permessage-deflate", so the answer carries no window bits
+    # (tests/parity golden new-websocket-from-worker).
+    assert ws.extensions == "permessage-deflate"
+
+
+async def test_fetch_upgrade_offers_bare_deflate_and_has_the_wire_status_text():
+    seen = []
+
+    class Target(WorkerEntrypoint):
+        async def fetch(self, request):
+            seen.append(request.headers.get("Sec-WebSocket-Extensions"))
+            client, server = WebSocketPair()
+            server.accept()
+            return Response(None, status=101, web_socket=client)
+
+    async with serve(Target) as srv:
+        resp = await fetch(srv.url, headers={"Upgrade": "websocket", "Sec-WebSocket-Extensions": "permessage-deflate"})
+        resp.web_socket.accept()
+        resp.web_socket.close(1000)
+    assert seen == ["permessage-deflate"]
+    assert resp.headers.get("Sec-WebSocket-Extensions") == "permessage-deflate"
+    assert (resp.status, resp.statusText) == (101, "Switching Protocols")  # workerd (golden fetch-upgrade)
 
 
 async def test_fetch_upgrade_returns_a_socket_to_accept():

@@ -52,6 +52,7 @@ async def test_worker_exception_gives_500_and_logs_the_traceback():
         after = await fetch(srv.url + "/hello")
     assert resp.status == 500
     assert await resp.text() == "Internal Server Error"  # workerd's body (FINDINGS F9)
+    assert resp.headers.get("Connection") == "close"  # as every non-101 answer (golden socket-returned-without-upgrade)
     assert any("ValueError: the learner's bug" in t for t in srv.log.texts("error"))
     assert isinstance(srv.errors[0], ValueError)
     assert after.status == 200  # the server keeps serving

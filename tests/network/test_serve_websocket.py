@@ -270,3 +270,32 @@ async def test_too_big_close_reason_is_workerds_text(rec):
         peer.close_transport()
     assert opcode == 0x8
     assert payload[2:].decode() == f"Message is too large: {limit + 1} > {limit}"
+
+
+def test_protocol_error_object_has_the_event_text_without_uncaught():
+    from types import SimpleNamespace
+
+    from wsguide.transport import _protocol_error
+
+    message = ("Uncaught Error: WebSocket protocol error; protocolError.statusCode = 1009; "
+               "protocolError.description = Message is too large: 33554433 > 33554432")
+    err = _protocol_error(SimpleNamespace(protocol=SimpleNamespace(parser_exc=None)), message)
+    # workerd's ErrorEvent.error (golden too-big-message, durable-object-hibernation)
+    assert f"{err.name}: {err}" == message.removeprefix("Uncaught ")
+
+
+async def test_reason_over_123_bytes_goes_on_the_wire_when_the_limit_is_off():
+    class LongReason(WorkerEntrypoint):
+        async def fetch(self, request):
+            client, server = WebSocketPair()
+            server.accept()
+            server.close(1000, "x" * 124)
+            return Response(None, status=101, web_socket=client)
+
+    # workerd sends the 126-byte Close payload as is (golden close-invalid-codes--no-reason-limit).
+    async with serve(LongReason, compatibility_flags=["no_websocket_close_reason_byte_limit"]) as srv:
+        peer = await RawPeer.connect(srv.port)
+        opcode, _rsv1, payload = await bounded(peer.read_frame(), "the Close frame")
+        peer.close_transport()
+    assert opcode == 0x8
+    assert payload == (1000).to_bytes(2, "big") + b"x" * 124

@@ -165,3 +165,26 @@ async def test_inside_a_running_loop_nothing_waits_for_run_pending(end):
     this.send("a")
     assert run_pending() == 0
     await asyncio.sleep(0)
+
+
+async def test_pair_error_after_answering_a_close_waits_until_the_peer_is_released():
+    # workerd (golden buffer-before-accept): b's "Network connection lost." comes after a's close
+    # event *and* after code awaiting both close events has resumed.
+    a, b = ends(0)
+    order: list[str] = []
+    a_closed = asyncio.get_running_loop().create_future()
+    b_closed = asyncio.get_running_loop().create_future()
+    a.addEventListener("close", lambda e: (order.append("a close"), a_closed.set_result(None)))
+    b.addEventListener("close", lambda e: (order.append("b close"), b_closed.set_result(None)))
+    b.addEventListener("error", lambda e: order.append("b error"))
+    a.accept()
+    b.accept()
+    a.send("data")
+    await asyncio.sleep(0)
+    a.close(1000, "end")
+    async with asyncio.timeout(5):
+        await asyncio.gather(a_closed, b_closed)
+        order.append("resumed")
+        while "b error" not in order:
+            await asyncio.sleep(0)
+    assert order == ["b close", "a close", "resumed", "b error"]
