@@ -355,6 +355,10 @@ class _Host:
         finally:
             if kind != "message":
                 self.forget(ws)
+            if kind == "error" and "statusCode = 1009" in str(item[1]):
+                # workerd replaces the object after a message over the limit (FINDINGS F4):
+                # the next event runs on a new instance; hibernated sockets stay.
+                self.dropped()
 
     # -- hibernation ----------------------------------------------------------
     def busy_reason(self) -> str | None:

@@ -94,6 +94,7 @@ class NetworkTransport:
         self.closer: asyncio.Task[None] | None = None
         self.finished = asyncio.get_running_loop().create_future()
         self.closed_by_us = False
+        self.too_big_reported = False
 
     # -- output ---------------------------------------------------------------
     def send_item(self, item: tuple[Any, ...]) -> None:
@@ -125,7 +126,18 @@ class NetworkTransport:
     def start_reading(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
         if self.reader is not None:
             return
+        self.conn.protocol.wsguide_on_too_big = lambda reason: self._too_big(receiver, reason)
         self.reader = asyncio.ensure_future(self._read(receiver))
+
+    def _too_big(self, receiver: Callable[[tuple[Any, ...]], None], reason: str) -> None:
+        if self.too_big_reported or self.closed_by_us:
+            return
+        self.too_big_reported = True
+        message = (
+            "Uncaught Error: WebSocket protocol error; protocolError.statusCode = 1009; "
+            f"protocolError.description = {reason}"
+        )
+        receiver(("error", message, _protocol_error(self.conn, message)))
 
     async def _read(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
         conn = self.conn
@@ -144,6 +156,9 @@ class NetworkTransport:
             rcvd = conn.protocol.close_rcvd
             sent = conn.protocol.close_sent
             if sent is not None and sent.code == 1009 and not self.closed_by_us:
+                if self.too_big_reported:
+                    return
+                self.too_big_reported = True
                 message = _too_big_message(conn, self.limit)
                 receiver(("error", message, _protocol_error(conn, message)))
             elif rcvd is not None:
@@ -194,5 +209,10 @@ def use_workerd_close_reasons(protocol: Any) -> None:
                 size, current, limit = (int(x) if x else 0 for x in m.groups())
                 reason = f"Message is too large: {size + current} > {limit}"
         fail(code, reason)
+        notify = getattr(protocol, "wsguide_on_too_big", None)
+        if code == 1009 and notify is not None:
+            # workerd reports the error as soon as the frame header is read, not when the
+            # TCP connection ends (golden durable-object-hibernation: before alice's 1006).
+            asyncio.get_running_loop().call_soon(notify, reason)
 
     protocol.fail = workerd_fail

@@ -265,7 +265,7 @@ class WebSocket(EventTarget):
         Note the surprise: an end you returned in a Response stays ``OPEN``
         forever, because from your code's point of view it is inert.
         """
-        if (self._closed_incoming and self._closed_outgoing) or self._error is not None:
+        if (self._closed_incoming and self._closed_outgoing) or (self._error is not None and not self._hibernatable):
             return 3
         if self._closed_incoming or self._closed_outgoing:
             return 2
@@ -538,6 +538,9 @@ class WebSocket(EventTarget):
         self._error = exc if exc is not None else Error(message)
         self._outgoing_aborted = True
         if self._item_hook is not None:
+            # Hibernatable (golden durable-object-hibernation): webSocketError sees readyState
+            # 2 — our Close went out, the peer's never came.
+            self._closed_outgoing = True
             self._item_hook(self, ("error", message, self._error))
         else:
             self.dispatchEvent(ErrorEvent("error", message=message, error=self._error))

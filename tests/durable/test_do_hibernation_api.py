@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 
 import pytest
@@ -399,3 +400,60 @@ async def test_error_hook(rec):
     assert await within(rec.getByName("e").barrier(), "the error hook") == "ok"
     assert rec.sockets("e") == []
     assert Recorder.log[-1] == ("error", "boom")
+
+
+async def test_message_over_the_limit_gives_webSocketError_at_readyState_2_then_a_new_instance():
+    # workerd (FINDINGS F4, golden durable-object-hibernation): webSocketError with readyState 2,
+    # no webSocketClose, and the next event runs on a freshly constructed object.
+    from websockets.asyncio.client import connect as ws_connect
+    from websockets.exceptions import ConnectionClosed
+
+    from wsguide import WorkerEntrypoint, serve
+
+    seen: list[tuple] = []
+    got_message = asyncio.Event()
+
+    class Room(DurableObject):
+        built = 0
+
+        def __init__(self, ctx, env):
+            super().__init__(ctx, env)
+            Room.built += 1
+            self.n = Room.built
+
+        async def fetch(self, request):
+            client, server = WebSocketPair()
+            self.ctx.acceptWebSocket(server)
+            return Response(None, status=101, web_socket=client)
+
+        def webSocketMessage(self, ws, message):
+            seen.append(("message", self.n, message))
+            got_message.set()
+
+        def webSocketError(self, ws, error):
+            seen.append(("error", self.n, ws.readyState, f"{error.name}: {error}"))
+
+        def webSocketClose(self, ws, code, reason, was_clean):
+            seen.append(("close", self.n, code))
+            ws.close(1000)
+
+    class Front(WorkerEntrypoint):
+        async def fetch(self, request):
+            return await self.env.ROOMS.getByName("r").fetch(request)
+
+    limit = 32 * 2**20
+    async with serve(Front, durable_objects={"ROOMS": Room}, persist=False, echo_log=False) as srv:
+        keep = await within(ws_connect(srv.ws_url, proxy=None, compression=None), "first socket")
+        big = await within(ws_connect(srv.ws_url, proxy=None, compression=None, max_size=None), "second socket")
+        try:
+            await big.send(bytes(limit + 1))
+        except ConnectionClosed:
+            pass
+        await within(big.wait_closed(), "the 1009 close")
+        await keep.send("after")
+        await within(got_message.wait(), "the next message")
+        await keep.close()
+    assert big.close_code == 1009
+    assert seen[0] == ("error", 1, 2, "Error: WebSocket protocol error; protocolError.statusCode = 1009; "
+                       f"protocolError.description = Message is too large: {limit + 1} > {limit}")
+    assert seen[1] == ("message", 2, "after")
