@@ -119,6 +119,8 @@ def encode_value(value: Any) -> bytes:
 
 def decode_value(data: bytes) -> Any:
     """The value :func:`encode_value` serialized (a fresh copy each time)."""
+    if b'"$' not in data:  # no tagged value inside: plain JSON (the common case, and fast)
+        return json.loads(data)
     return _dec(json.loads(data))
 
 
