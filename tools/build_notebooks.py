@@ -1,14 +1,19 @@
-"""Write notebooks/00-…06-*.ipynb and their solutions (then execute them to fill outputs).
+"""Write notebooks/00-…06-*.ipynb and their solutions, and execute them to fill outputs.
 
-    .venv/bin/python tools/build_notebooks.py            # write every notebook
-    .venv/bin/python tools/build_notebooks.py 03 05      # only some
+    .venv/bin/python tools/build_notebooks.py                  # write and execute every notebook
+    .venv/bin/python tools/build_notebooks.py 03 05            # only some
+    .venv/bin/python tools/build_notebooks.py --no-execute 03  # write only
 
-Then: .venv/bin/jupyter nbconvert --to notebook --execute --inplace notebooks/0*.ipynb notebooks/solutions/*.ipynb
+Executing runs `jupyter nbconvert --execute --inplace` (without per-cell timestamps, so
+re-running changes a notebook only where its outputs change). Check the result with nbval
+(the README's test command).
 """
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 from nbbuild import NOTEBOOKS, code, footer, header, md, raises, write
 
@@ -299,8 +304,9 @@ async with serve(Default) as srv:
             """
 ## Surprise: `Upgrade: WebSocket` is refused
 
-The check compares exact text. HTTP says this header's value is a token compared without regard
-to case, and some real clients (the Autobahn test suite, for one) send `WebSocket`.
+The check compares exact text, but the WebSocket standard (RFC 6455) says the server must treat
+this value without regard to case, and some real clients (the Autobahn test suite, for one) send
+`WebSocket`. The runtime itself accepts any case; only the Worker's own check is too strict.
 """
         ),
         code(
@@ -718,9 +724,10 @@ log.show(by_source=True)
             """
 ## Which codes `close()` accepts
 
-1000 means a normal close; 3000–4999 are free for applications; a few in between are standard.
-1004, 1005, 1006 and 1015 are reserved: they describe situations, you cannot send them. A reason
-needs a code, and may be at most 123 bytes of UTF-8.
+1000 means a normal close, and 1001–1014 have standard meanings; 3000–3999 are registered for
+libraries and frameworks, and 4000–4999 are yours to define. 1004, 1005, 1006 and 1015 are
+reserved: they describe situations and are never sent. A reason needs a code, and may be at most
+123 bytes of UTF-8.
 """
         ),
         code(
@@ -1627,8 +1634,24 @@ print([f.rsv1 for f in tap.frames("c2s") if f.opcode == 1])
 
 BUILDERS = {"00": nb00, "01": nb01, "02": nb02, "03": nb03, "04": nb04, "05": nb05, "06": nb06}
 
+def execute(paths: list[Path]) -> None:
+    jupyter = Path(sys.executable).with_name("jupyter")
+    for path in paths:
+        subprocess.run(
+            [str(jupyter), "nbconvert", "--to", "notebook", "--execute", "--inplace",
+             "--ExecutePreprocessor.record_timing=False", str(path)],
+            check=True,
+        )
+
+
 if __name__ == "__main__":
-    wanted = sys.argv[1:] or list(BUILDERS)
+    args = sys.argv[1:]
+    run = "--no-execute" not in args
+    wanted = [a for a in args if not a.startswith("--")] or list(BUILDERS)
     for key in wanted:
         BUILDERS[key]()
         print("wrote", key)
+    if run:
+        execute(
+            [p for key in wanted for p in sorted(NOTEBOOKS.glob(f"{key}-*.ipynb")) + sorted(SOL.glob(f"{key}-*.ipynb"))]
+        )
