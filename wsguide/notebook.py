@@ -288,9 +288,11 @@ async def next_event(ws: WebSocket, type: str = "message", timeout: float = 5) -
         ws.addEventListener(t, on_event)
     limit = scaled(timeout)
     try:
-        async with asyncio.timeout(limit):
+        async with asyncio.timeout(limit) as deadline:
             return await fut
     except TimeoutError:
+        if not deadline.expired():
+            raise  # the WaitTimeout set above: the socket closed first
         hint = {
             "message": "Did the other side send anything? Did the Worker call accept() and add a "
             "'message' listener that answers?",
