@@ -1441,11 +1441,10 @@ async def negotiated(**options):
 
 
 default = await negotiated()
-print("default:               ", repr(default.extensions))
 off = await negotiated(compatibility_flags=["no_web_socket_compression"])
-print("no_web_socket_compression:", repr(off.extensions))
 old = await negotiated(compatibility_date="2023-01-01")
-print("date 2023-01-01:       ", repr(old.extensions))
+for label, ws in [("default date", default), ("no_web_socket_compression", off), ("date 2023-01-01", old)]:
+    print(f"{label:<27} extensions = {ws.extensions!r}")
 '''
         ),
         md("### Self-check"),
