@@ -11,6 +11,7 @@ code ``close()`` accepted, and the 1009 reason text.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
 import os
 import re
@@ -126,7 +127,9 @@ class NetworkTransport:
     def start_reading(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
         if self.reader is not None:
             return
-        self.conn.protocol.wsguide_on_too_big = lambda reason: self._too_big(receiver, reason)
+        # Run in the reader's context (the Worker's log and compat), not websockets' callback's.
+        context = contextvars.copy_context()
+        self.conn.protocol.wsguide_on_too_big = lambda reason: context.run(self._too_big, receiver, reason)
         self.reader = asyncio.ensure_future(self._read(receiver))
 
     def _too_big(self, receiver: Callable[[tuple[Any, ...]], None], reason: str) -> None:
