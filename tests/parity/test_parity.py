@@ -73,3 +73,13 @@ async def test_golden_still_matches_live_workerd(run: Run) -> None:
     gold = golden(run)
     assert await workerd_version() == gold["runtime"]
     assert diff(gold, live) == {}, f"{run.name}: workerd no longer produces the committed golden transcript"
+
+
+def test_docs_parity_md_is_up_to_date() -> None:
+    # test_wsguide_matches_workerd asserts each run's outcome; this checks the committed table
+    # says the same (regenerate it with `.venv/bin/python -m tests.parity.report`).
+    from .report import DOC, assumed_outcomes, render
+
+    assert DOC.read_text() == render(assumed_outcomes()), (
+        "docs/parity.md is out of date: run `.venv/bin/python -m tests.parity.report`"
+    )
