@@ -998,7 +998,7 @@ print(blob, await blob.bytes())
         ),
         md("### Self-check"),
         code('check_close(log.events("client", "close")[0], 1000, reason="bye", was_clean=True)'),
-        md("## The whole conversation on the wire\n\n`RSV1 compressed` means the frame is compressed: on by default (notebook 06)."),
+        md("## The whole conversation on the wire\n\n`RSV1` marks a compressed frame (compression is on by default: notebook 06); the tap shows its size compressed and inflated. The client's frames are masked, the server's are not, as the WebSocket standard requires."),
         code("tap.show()"),
         code("tap.diagram()"),
         md("## A plain `websockets` client\n\nMost Python programs use the `websockets` library. The server cannot tell the difference. Every wait is bounded:"),
