@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -90,10 +89,7 @@ class Lab:
             "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
             "--LabApp.news_url=", "--ServerApp.open_browser=False",
         ]
-        self.proc = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
-            start_new_session=True,
-        )
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         threading.Thread(target=self._read_log, daemon=True).start()
 
     def _read_log(self) -> None:
@@ -127,8 +123,9 @@ class Lab:
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                # Our own process group only (start_new_session): the server and its kernels.
-                os.killpg(self.proc.pid, signal.SIGKILL)
+                # By PID, the process this test started; its kernels notice their parent is
+                # gone and exit (ipykernel's parent poller).
+                self.proc.kill()
                 self.proc.wait(timeout=10)
 
 
