@@ -135,6 +135,8 @@ class NetworkTransport:
     def _too_big(self, receiver: Callable[[tuple[Any, ...]], None], reason: str) -> None:
         if self.too_big_reported or self.closed_by_us:
             return
+        if len(getattr(getattr(self.conn, "recv_messages", None), "frames", ())):
+            return  # messages still wait for the reader: it reports the error after them
         self.too_big_reported = True
         message = (
             "Uncaught Error: WebSocket protocol error; protocolError.statusCode = 1009; "

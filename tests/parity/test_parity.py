@@ -58,6 +58,17 @@ def test_diff_reports_missing_and_extra_entries_by_position() -> None:
                       "workerd_output": ["x"]}) == {"worker": {"log": [{"note": "n", "value": "127.0.0.1:PORT"}]}}
 
 
+def test_late_entries_missing_at_the_end_are_not_asked_for_but_wrong_ones_are() -> None:
+    close = {"event": "close", "socket": "server"}
+    late = {"event": "error", "socket": "server", "afterDone": True}
+    gold = {"worker": {"log": [close, late]}}
+    assert diff(gold, {"worker": {"log": [close]}}) == {}
+    assert diff(gold, {"worker": {"log": [close, late]}}) == {}
+    other = {"event": "message", "socket": "server", "afterDone": True}
+    assert diff(gold, {"worker": {"log": [close, other]}}) != {}
+    assert diff({"worker": {"log": [close]}}, {"worker": {"log": [close, late]}}) != {}
+
+
 # Live check: these runs are regenerated from workerd and must still equal the goldens.
 LIVE_RUNS = [r for r in RUNS if r.name in ("echo-text", "close-invalid-codes", "durable-object-hibernation")]
 
