@@ -528,17 +528,26 @@ class DurableObjectNamespace:
         host = self._hosts.get(self._resolve(target)._hex)
         return [] if host is None else list(host.sockets)
 
-    async def hibernate_now(self, target: Any) -> bool:
+    async def hibernate_now(self, target: Any, timeout: float = 30.0) -> bool:
         """Hibernate the object now, after the events already queued (wsguide only).
 
         Returns True if an instance was dropped, False if there was none.
         Raises :class:`HibernationBlocked` (saying why) if sockets accepted
-        with ``accept()`` or ``waitUntil()`` work keep it awake.
+        with ``accept()`` or ``waitUntil()`` work keep it awake, and
+        ``TimeoutError`` if the queued events take longer than ``timeout`` s.
         """
-        host = self._hosts.get(self._resolve(target)._hex)
+        oid = self._resolve(target)
+        host = self._hosts.get(oid._hex)
         if host is None:
             return False
-        return await host.call("hibernate", None)
+        try:
+            async with asyncio.timeout(timeout):
+                return await host.call("hibernate", None)
+        except TimeoutError:
+            raise TimeoutError(
+                f"{self.class_name} {oid.name or oid} was still handling an event after "
+                f"{timeout} s, so it could not hibernate (is a handler waiting forever?)."
+            ) from None
 
     async def wait_hibernated(self, target: Any, timeout: float = 30.0) -> None:
         """Wait (at most ``timeout`` seconds) until the object has no live instance (wsguide only)."""

@@ -18,7 +18,29 @@ from .notebook import Check, EventLog, WaitTimeout, next_event
 from .runtime import WorkerEntrypoint, serve
 from .websocket import WebSocket
 
-__all__ = ["check_hibernation", "check_room", "load_chat_example", "room_gateway"]
+__all__ = ["check_hibernation", "check_room", "load_chat_example", "room_gateway", "within"]
+
+
+async def within(awaitable: Any, what: str, timeout: float = 5) -> Any:
+    """``await awaitable``, but at most ``timeout`` seconds (times WSGUIDE_TIMEOUT_FACTOR).
+
+    For waits that have no timeout of their own, such as an RPC call to a
+    Durable Object: if it takes too long, say what was being waited for.
+    """
+    import asyncio
+
+    from .notebook import _fmt_seconds, scaled
+
+    limit = scaled(timeout)
+    try:
+        async with asyncio.timeout(limit):
+            return await awaitable
+    except TimeoutError:
+        raise WaitTimeout(
+            f"{what} did not finish within {_fmt_seconds(limit)}. Is a handler of the Durable "
+            "Object waiting for something that never comes? (A slow machine? Set "
+            "WSGUIDE_TIMEOUT_FACTOR=10.)"
+        ) from None
 
 
 def load_chat_example() -> Any:
