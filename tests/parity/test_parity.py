@@ -34,6 +34,13 @@ def test_every_run_has_a_golden_file_and_expected_entries_name_real_runs() -> No
         assert expected.diffs, f"{name}: an expected difference must list its differences"
 
 
+def test_the_python_twin_has_every_scenario_route() -> None:
+    from .driver import SCENARIOS
+    from .py import worker
+
+    assert set(worker.SCENARIOS) == set(SCENARIOS)
+
+
 @pytest.mark.parametrize("run", RUNS, ids=RUN_IDS)
 async def test_wsguide_matches_workerd(run: Run) -> None:
     transcript = await run_on_wsguide(run)
