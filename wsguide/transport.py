@@ -98,13 +98,26 @@ class NetworkTransport:
         self.too_big_reported = False
 
     # -- output ---------------------------------------------------------------
+    def send_message(self, data: str | bytes) -> None:
+        """Write one message now, without waiting: Workers has no bufferedAmount either."""
+        conn = self.conn
+        protocol = conn.protocol
+        if protocol.state is not OPEN or conn.send_in_progress is not None:
+            if protocol.state is OPEN:
+                broadcast((conn,), data)  # let websockets say why it cannot
+            return
+        # What websockets.broadcast() does for one connection, minus its loop and checks.
+        if isinstance(data, str):
+            protocol.send_text(data.encode())
+        else:
+            protocol.send_binary(data)
+        conn.send_data()
+
     def send_item(self, item: tuple[Any, ...]) -> None:
         kind = item[0]
         conn = self.conn
         if kind == "message":
-            if conn.protocol.state is OPEN:
-                # Synchronous write, no backpressure: like Workers, which has no bufferedAmount.
-                broadcast((conn,), item[1])
+            self.send_message(item[1])
         elif kind == "close":
             if conn.protocol.state is OPEN:
                 self.closed_by_us = True

@@ -140,6 +140,10 @@ class Transport(Protocol):
 
     def send_item(self, item: tuple[Any, ...]) -> None: ...
 
+    def send_message(self, data: str | bytes) -> None:
+        """Same as ``send_item(("message", data))``, for the hot path."""
+        ...
+
     def start_reading(self, receiver: Callable[[tuple[Any, ...]], None]) -> None: ...
 
 
@@ -358,6 +362,11 @@ class WebSocket(EventTarget):
                 else " Convert it yourself (str(...) or json.dumps(...))."
             )
             emit("warn", f"send() was given {kind}, so it sent the text {data!r}.{hint}")
+        transport = self._transport
+        if transport is not None and not self._outbox:
+            # Fast path (nothing queued ahead of it): straight to the network.
+            transport.send_message(data)
+            return
         self._outbox.append(("message", data))
         self._pump()
 

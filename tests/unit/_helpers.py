@@ -108,5 +108,8 @@ class FakeTransport:
     def send_item(self, item: tuple[Any, ...]) -> None:
         self.sent.append(item)
 
+    def send_message(self, data: Any) -> None:
+        self.sent.append(("message", data))
+
     def start_reading(self, receiver: Any) -> None:
         self.receivers.append(receiver)
