@@ -31,6 +31,9 @@ __all__ = ["NetworkTransport", "send_close_frame", "use_workerd_close_reasons"]
 
 logger = logging.getLogger("wsguide")
 
+_last_text: str | None = None
+_last_encoded: bytes = b""
+
 
 def _too_big_message(conn: Any, limit: int) -> str:
     exc = getattr(conn.protocol, "parser_exc", None)
@@ -108,7 +111,11 @@ class NetworkTransport:
             return
         # What websockets.broadcast() does for one connection, minus its loop and checks.
         if isinstance(data, str):
-            protocol.send_text(data.encode())
+            global _last_text, _last_encoded
+            if data is not _last_text:
+                # A room sends the same str object to every member: encode it once.
+                _last_text, _last_encoded = data, data.encode()
+            protocol.send_text(_last_encoded)
         else:
             protocol.send_binary(data)
         conn.send_data()
