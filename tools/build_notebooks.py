@@ -1186,7 +1186,9 @@ from wsguide.notebook import EventLog, check_fetch_upgrade, stop_all, wire_tap
 ## `fetch()` with `Upgrade: websocket`
 
 Besides `WebSocket(url)`, a Worker can ask `fetch()` for a WebSocket. The URL is `http://` (or
-`https://`), and the runtime writes the other handshake headers itself.
+`https://`), and the runtime writes the other handshake headers itself. In these cells the
+notebook plays the Worker: inside a Worker's `fetch` you write exactly the same code (exercise 1
+does).
 """
         ),
         code(
@@ -1305,7 +1307,7 @@ tap.show()
             "Use `http://`/`https://` URLs with `fetch()`, never `ws://`.",
         ],
         [
-            "Build a Worker `Proxy` that, for each client, opens a socket to the echo server with `open_socket()` (its URL in `self.env.UPSTREAM`, passed with `serve(Proxy, env={\"UPSTREAM\": srv.url})`) and relays text both ways.",
+            "Build a Worker `Proxy` that, for each client, opens a socket to the echo server with `open_socket()` (start an `Echo` server of your own and pass its URL as `serve(Proxy, env={\"UPSTREAM\": echo.url})`; the Worker reads it as `self.env.UPSTREAM`) and relays text both ways.",
             "Ask `fetch()` for compression by adding `\"Sec-WebSocket-Extensions\": \"permessage-deflate\"` to the headers, and look at `ws.extensions`.",
         ],
         "[06 · Compression](06-compression.ipynb): what the guide calls experimental, and what it costs.",
