@@ -299,3 +299,14 @@ async def test_reason_over_123_bytes_goes_on_the_wire_when_the_limit_is_off():
         peer.close_transport()
     assert opcode == 0x8
     assert payload == (1000).to_bytes(2, "big") + b"x" * 124
+
+
+async def test_allowed_origins_refuse_a_page_from_elsewhere():
+    async with serve(Echo, allowed_origins=["http://class.example:8787"]) as srv:
+        with pytest.raises(InvalidStatus) as info:
+            async with connect(srv.ws_url, proxy=None, origin="http://evil.example"):
+                pass
+        async with connect(srv.ws_url, proxy=None, origin="http://class.example:8787") as ws:
+            await ws.send("allowed")
+            assert await bounded(ws.recv(), "the echo") == "allowed"
+    assert info.value.response.status_code == 403
