@@ -41,6 +41,12 @@ CASES = {
         ("fan-out 1000 members (deliveries/s)", "fanout", "/room/c{rep}", ["-n", "1000", "-m", "100", "-w", "8"], "delivered_per_s"),
         ("fan-out 1000 members, 10k/s: p99 latency (us)", "fanout", "/room/d{rep}", ["-n", "1000", "-m", "30", "--rate", "10"], "delivery_p99_us"),
     ],
+    "storm": [
+        ("connect storm, 2000 conns (conns/s)", "storm", "/echo", ["-k", "2000", "-p", "32", "--raw"], "conns_per_s"),
+    ],
+    "hold": [
+        ("idle memory, 5000 conns (KiB per conn)", "hold", "/echo", ["-k", "5000", "--hold-seconds", "3", "--probe"], "server_rss_per_conn_kb"),
+    ],
 }
 
 
@@ -93,7 +99,7 @@ def import_time() -> float:
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--reps", type=int, default=3)
-    p.add_argument("--blocks", default="echo,fanout,import")
+    p.add_argument("--blocks", default="echo,fanout,storm,hold,import")
     p.add_argument("--port", type=int, default=8771)
     a = p.parse_args()
     blocks = a.blocks.split(",")
@@ -111,8 +117,8 @@ def main() -> int:
             raw = statistics.median(results["raw"])
             ours = statistics.median(results["wsguide"])
             ratio = ours / raw if raw else float("nan")
-            if field.endswith("_us"):
-                ratio = raw / ours if ours else float("nan")  # latency: higher ratio is better
+            if field.endswith(("_us", "_kb")):
+                ratio = raw / ours if ours else float("nan")  # latency, memory: higher ratio is better
             print(f"{label:48} {raw:>15,.0f} {ours:>12,.0f} {ratio:>6.2f}x", flush=True)
     return 0
 

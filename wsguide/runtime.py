@@ -419,8 +419,12 @@ class Server:
             if origin is not None and origin not in self.allowed_origins:
                 return _http_response(403, f"Origin {origin} is not allowed to connect to this server.\n")
         use_workerd_close_reasons(connection.protocol)
+        # This runs in the connection's own task (its own context copy): set the
+        # Worker's log and compat here rather than paying for another task.
+        current_log.set(self.log)
+        _compat.current.set(self.compat)
         try:
-            response = await self.call_worker(request)
+            response = await _maybe_await(self._call(request, self.env, ExecutionContext(self)))
         except Exception as exc:
             # workerd answers a plain 500 "Internal Server Error"; the learner sees
             # the traceback in the Worker log (echoed to the terminal / cell).
