@@ -20,18 +20,17 @@ import asyncio
 import ipaddress
 import urllib.parse
 import weakref
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from websockets.asyncio.client import connect as _ws_connect
-from websockets.exceptions import InvalidHandshake, InvalidStatus
 
 from . import compat as _compat
 from . import websocket as _websocket
 from .errors import Error, js_error_string
 from .http import Headers, Request, Response
 from .log import emit
-from .transport import NetworkTransport
-from .transport import use_workerd_close_reasons
+
+if TYPE_CHECKING:
+    from .transport import NetworkTransport
 from .websocket import CONNECT_FAILED_REASON, MSG_NETWORK_LOST, SocketState, WebSocket
 
 __all__ = ["fetch", "FetchError"]
@@ -144,6 +143,10 @@ async def _fetch_http(url: str, request: Request, redirect: str, timeout: float)
 
 
 async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, timeout: float) -> Response:
+    from .transport import NetworkTransport, use_workerd_close_reasons
+    from websockets.asyncio.client import connect as _ws_connect
+    from websockets.exceptions import InvalidHandshake, InvalidStatus
+
     ws_url = "ws" + url[4:] if url.startswith("http") else url
     extra = [(n, v) for n, v in request.headers.raw_items() if n.lower() not in _HANDSHAKE_HEADERS]
     protocols = [p.strip() for p in (request.headers.get("Sec-WebSocket-Protocol") or "").split(",") if p.strip()]
@@ -266,6 +269,10 @@ def _fail(ws: WebSocket, exc: BaseException) -> None:
 
 
 async def _connect(ws: WebSocket) -> None:
+    from .transport import NetworkTransport, use_workerd_close_reasons
+    from websockets.asyncio.client import connect as _ws_connect
+    from websockets.exceptions import InvalidHandshake, InvalidStatus
+
     compat = ws._compat
     url = ws.url or ""
     try:

@@ -29,24 +29,23 @@ import traceback
 import types
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from websockets.asyncio.server import ServerConnection
-from websockets.asyncio.server import serve as _ws_serve
-from websockets.datastructures import Headers as _WsHeaders
-from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-from websockets.http11 import Request as _WsRequest
-from websockets.http11 import Response as _WsResponse
 
 from . import compat as _compat
 from .http import Request, Response
 from .log import WorkerLog, current_log
-from .transport import NetworkTransport, use_workerd_close_reasons
 from .websocket import WebSocket
+
+if TYPE_CHECKING:  # websockets is imported on first use: keeps `import wsguide` fast
+    from websockets.asyncio.server import ServerConnection
+    from websockets.http11 import Request as _WsRequest
+    from websockets.http11 import Response as _WsResponse
+
+    from .transport import NetworkTransport
 
 __all__ = [
     "ExecutionContext",
-    "NetworkTransport",
     "PortInUseError",
     "Server",
     "WorkerEntrypoint",
@@ -257,6 +256,9 @@ class Server:
         # Run the Worker's code with this server's log and compat in context.
         self._context.run(current_log.set, self.log)
         self._context.run(_compat.current.set, self.compat)
+        from websockets.asyncio.server import serve as _ws_serve
+        from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+
         try:
             self._ws_server = await _ws_serve(
                 self._handle_connection,
@@ -418,6 +420,8 @@ class Server:
             origin = ws_request.headers.get("Origin")
             if origin is not None and origin not in self.allowed_origins:
                 return _http_response(403, f"Origin {origin} is not allowed to connect to this server.\n")
+        from .transport import use_workerd_close_reasons
+
         use_workerd_close_reasons(connection.protocol)
         # This runs in the connection's own task (its own context copy): set the
         # Worker's log and compat here rather than paying for another task.
@@ -487,6 +491,8 @@ class Server:
         return None
 
     def _to_request(self, connection: ServerConnection, ws_request: _WsRequest) -> Request:
+        from websockets.datastructures import Headers as _WsHeaders
+
         host = ws_request.headers.get("Host") or f"{self._url_host}:{self.port}"
         request = Request(f"http://{host}{ws_request.path}", headers=_WsHeaders(ws_request.headers))
         request._client_address = connection.remote_address
@@ -497,6 +503,8 @@ class Server:
         if ws is None or getattr(conn, "wsguide_abort", False):
             conn.transport.abort()  # the Worker's socket could not be coupled
             return
+        from .transport import NetworkTransport
+
         transport = NetworkTransport(conn, limit=self.compat.max_message_size, log=self.log)
         transport.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
         transport.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")
@@ -530,6 +538,9 @@ _PORT_RE = __import__("re").compile(r"(127\.0\.0\.1|localhost):\d+")
 
 
 def _internal_error() -> _WsResponse:
+    from websockets.datastructures import Headers as _WsHeaders
+    from websockets.http11 import Response as _WsResponse
+
     body = b"Internal Server Error"
     # Connection: close like every other non-101 answer (one request per connection).
     headers = _WsHeaders([("Content-Length", str(len(body))), ("Connection", "close")])
@@ -537,6 +548,9 @@ def _internal_error() -> _WsResponse:
 
 
 def _http_response(status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> _WsResponse:
+    from websockets.datastructures import Headers as _WsHeaders
+    from websockets.http11 import Response as _WsResponse
+
     import http as _http
 
     data = body.encode("utf-8")
@@ -545,6 +559,9 @@ def _http_response(status: int, body: str, content_type: str = "text/plain; char
 
 
 def _to_ws_response(response: Response) -> _WsResponse:
+    from websockets.datastructures import Headers as _WsHeaders
+    from websockets.http11 import Response as _WsResponse
+
     body = response._body or b""
     headers = _WsHeaders()
     for name, value in response.headers.raw_items():
