@@ -49,6 +49,13 @@ _HANDSHAKE_HEADERS = frozenset(
     }
 )
 
+def _ws_connect(*args: Any, **kwargs: Any) -> Any:
+    """``websockets.asyncio.client.connect``, imported on first use."""
+    from websockets.asyncio.client import connect
+
+    return connect(*args, **kwargs)
+
+
 # Keep outbound connections' tasks alive (the loop only holds weak references).
 _live: set[Any] = set()
 
@@ -144,7 +151,6 @@ async def _fetch_http(url: str, request: Request, redirect: str, timeout: float)
 
 async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, timeout: float) -> Response:
     from .transport import NetworkTransport, use_workerd_close_reasons
-    from websockets.asyncio.client import connect as _ws_connect
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
     ws_url = "ws" + url[4:] if url.startswith("http") else url
@@ -270,7 +276,6 @@ def _fail(ws: WebSocket, exc: BaseException) -> None:
 
 async def _connect(ws: WebSocket) -> None:
     from .transport import NetworkTransport, use_workerd_close_reasons
-    from websockets.asyncio.client import connect as _ws_connect
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
     compat = ws._compat
