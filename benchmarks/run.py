@@ -70,12 +70,21 @@ def start(name: str, port: int) -> subprocess.Popen:
     raise RuntimeError(f"{name} server did not print READY")
 
 
+CLIENT = "py"
+
+
 def run_case(server: str, mode: str, path: str, args: list[str], port: int, rep: int) -> dict:
     proc = start(server, port)
+    url = f"ws://127.0.0.1:{port}{path.format(rep=rep)}"
+    if CLIENT == "node" and mode != "storm":
+        # The Node client (needs the `ws` package on NODE_PATH) costs less CPU than
+        # the Python one, so fan-out measures the server rather than the client.
+        client = ["node", str(HERE / "anchor" / "wsload.mjs"), mode, "--url", url]
+    else:
+        client = [PY, str(HERE / "anchor" / "wsload.py"), mode, "--url", url]
     try:
         out = subprocess.run(
-            pinned("1", [PY, str(HERE / "anchor" / "wsload.py"), mode, "--url",
-                         f"ws://127.0.0.1:{port}{path.format(rep=rep)}", "--server-pid", str(proc.pid), *args]),
+            pinned("1", [*client, "--server-pid", str(proc.pid), *args]),
             capture_output=True, text=True, timeout=120,
         )
         lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
@@ -101,7 +110,11 @@ def main() -> int:
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--blocks", default="echo,fanout,storm,hold,import")
     p.add_argument("--port", type=int, default=8771)
+    p.add_argument("--client", choices=["py", "node"], default="py",
+                   help="load client: py (anchor/wsload.py) or node (anchor/wsload.mjs, needs `ws` on NODE_PATH)")
     a = p.parse_args()
+    global CLIENT
+    CLIENT = a.client
     blocks = a.blocks.split(",")
     print(f"{'measure':48} {'raw websockets':>15} {'wsguide':>12} {'ratio':>7}")
     for block in blocks:

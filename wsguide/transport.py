@@ -22,7 +22,7 @@ from typing import Any
 from websockets.asyncio.connection import broadcast
 from websockets.exceptions import ConnectionClosed, ProtocolError
 from websockets.frames import CLOSE, Close, Frame
-from websockets.protocol import CLIENT, CLOSING, OPEN
+from websockets.protocol import CLIENT, CLOSING, OPEN, SERVER
 
 from .errors import Error, js_error_string
 from .log import WorkerLog
@@ -31,8 +31,28 @@ __all__ = ["NetworkTransport", "send_close_frame", "use_workerd_close_reasons"]
 
 logger = logging.getLogger("wsguide")
 
-_last_text: str | None = None
-_last_encoded: bytes = b""
+_last_data: str | bytes | None = None
+_last_frame: bytes = b""
+
+
+def _server_frame(data: str | bytes) -> bytes:
+    """The unmasked, uncompressed frame for one message (cached for the last one)."""
+    global _last_data, _last_frame
+    if data is _last_data:
+        return _last_frame
+    if isinstance(data, str):
+        first, payload = 0x81, data.encode()
+    else:
+        first, payload = 0x82, bytes(data)
+    n = len(payload)
+    if n < 126:
+        head = struct.pack("!BB", first, n)
+    elif n < 65536:
+        head = struct.pack("!BBH", first, 126, n)
+    else:
+        head = struct.pack("!BBQ", first, 127, n)
+    _last_data, _last_frame = data, head + payload
+    return _last_frame
 
 
 def _too_big_message(conn: Any, limit: int) -> str:
@@ -98,6 +118,9 @@ class NetworkTransport:
         self.closer: asyncio.Task[None] | None = None
         self.finished = asyncio.get_running_loop().create_future()
         self.closed_by_us = False
+        # Server side without extensions (no permessage-deflate): frames need no
+        # masking and no compression state, so send_message() may write them directly.
+        self.plain_server = conn.protocol.side is SERVER and not conn.protocol.extensions
         self.too_big_reported = False
 
     # -- output ---------------------------------------------------------------
@@ -109,13 +132,15 @@ class NetworkTransport:
             if protocol.state is OPEN:
                 broadcast((conn,), data)  # let websockets say why it cannot
             return
+        if self.plain_server and not protocol.debug and not protocol.writes:
+            # An uncompressed server frame is the same bytes for every member of a
+            # room: build it once per message and write it as is. This is exactly
+            # what protocol.send_text()/send_binary() + send_data() would write.
+            conn.transport.write(_server_frame(data))
+            return
         # What websockets.broadcast() does for one connection, minus its loop and checks.
         if isinstance(data, str):
-            global _last_text, _last_encoded
-            if data is not _last_text:
-                # A room sends the same str object to every member: encode it once.
-                _last_text, _last_encoded = data, data.encode()
-            protocol.send_text(_last_encoded)
+            protocol.send_text(data.encode())
         else:
             protocol.send_binary(data)
         conn.send_data()

@@ -310,3 +310,40 @@ async def test_allowed_origins_refuse_a_page_from_elsewhere():
             await ws.send("allowed")
             assert await bounded(ws.recv(), "the echo") == "allowed"
     assert info.value.response.status_code == 403
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536, 200_000])
+async def test_echo_keeps_every_frame_length_intact(size):
+    payload = bytes(range(256)) * (size // 256 + 1)
+    async with serve(Echo) as srv, connect(srv.ws_url, proxy=None, compression=None, max_size=None) as ws:
+        await ws.send(payload[:size])
+        assert await bounded(ws.recv(), "the echo") == payload[:size]
+        await ws.send("t" * size)
+        assert await bounded(ws.recv(), "the text echo") == "t" * size
+
+
+async def test_one_message_sent_to_many_members_arrives_intact_at_each():
+    members: list = []
+
+    class Room(WorkerEntrypoint):
+        async def fetch(self, request):
+            client, server = WebSocketPair()
+            server.accept()
+            members.append(server)
+
+            def broadcast(event):
+                for peer in members:
+                    peer.send(event.data)  # the same str object to every member
+
+            server.addEventListener("message", broadcast)
+            return Response(None, status=101, web_socket=client)
+
+    async with serve(Room) as srv:
+        clients = [await connect(srv.ws_url, proxy=None, compression=None) for _ in range(3)]
+        deflate = await connect(srv.ws_url, proxy=None)  # this one compresses: no shared frame
+        await bounded(_until(lambda: len(members) == 4), "four members")
+        await clients[0].send("hello room")
+        got = [await bounded(c.recv(), "the broadcast") for c in [*clients, deflate]]
+        for c in [*clients, deflate]:
+            await c.close()
+    assert got == ["hello room"] * 4
