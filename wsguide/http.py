@@ -387,7 +387,8 @@ class Response(_Body):
         return f"<Response {self.status} {self.status_text}{ws}>"
 
 
-def _default_status_text(status: int) -> str:
+def reason_phrase(status: int) -> str:
+    """The standard reason phrase for ``status`` (``""`` when there is none)."""
     try:
         return _http.HTTPStatus(status).phrase
     except ValueError:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 
 from . import compat as _compat
-from .http import Request, Response
+from .http import Request, Response, reason_phrase
 from .log import WorkerLog, current_log
 from .websocket import WebSocket
 
@@ -569,17 +569,8 @@ def _to_ws_response(response: Response) -> _WsResponse:
             headers[name] = value
     headers["Content-Length"] = str(len(body))
     headers["Connection"] = "close"
-    reason = response.status_text or _reason_phrase(response.status)
+    reason = response.status_text or reason_phrase(response.status)
     return _WsResponse(response.status, reason, headers, body)
-
-
-def _reason_phrase(status: int) -> str:
-    import http as _http
-
-    try:
-        return _http.HTTPStatus(status).phrase
-    except ValueError:
-        return ""
 
 
 def serve(
