@@ -1,4 +1,4 @@
-"""Write notebooks/00-…06-*.ipynb and their solutions, and execute them to fill outputs.
+"""Write notebooks/00-…06-*.ipynb and 99-appendix-*.ipynb, and their solutions, and execute them to fill outputs.
 
     .venv/bin/python tools/build_notebooks.py                  # write and execute every notebook
     .venv/bin/python tools/build_notebooks.py 03 05            # only some
@@ -1633,7 +1633,173 @@ print([f.rsv1 for f in tap.frames("c2s") if f.opcode == 1])
     write("06-compression-solutions.ipynb", sol, SOL)
 
 
-BUILDERS = {"00": nb00, "01": nb01, "02": nb02, "03": nb03, "04": nb04, "05": nb05, "06": nb06}
+# ---------------------------------------------------------------------------
+# 99 appendix: "This event loop is already running"
+# ---------------------------------------------------------------------------
+SCRIPT_99 = '''
+import asyncio
+
+from websockets.asyncio.client import connect
+
+from wsguide import Response, WebSocketPair, WorkerEntrypoint, serve
+
+
+class Echo(WorkerEntrypoint):
+    async def fetch(self, request):
+        client, server = WebSocketPair()
+        server.accept()
+        server.addEventListener("message", lambda event: server.send(event.data))
+        return Response(None, status=101, web_socket=client)
+
+
+async def main():
+    async with serve(Echo, echo_log=False) as srv:
+        async with connect(srv.ws_url, proxy=None) as ws:
+            await ws.send("hello from a script")
+            print(await asyncio.wait_for(ws.recv(), 5))
+
+
+asyncio.run(main())  # right in a script: nothing else runs an event loop there
+'''
+
+RUN_SCRIPT_99 = '''
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+def run_script(source):
+    """Run `source` as a script with this kernel's Python; return what it printed."""
+    with tempfile.TemporaryDirectory() as folder:
+        script = Path(folder) / "script.py"
+        script.write_text(source)
+        done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    return done.stdout.strip() or done.stderr
+'''
+
+
+def nb99():
+    cells = [
+        header(
+            '99 · Appendix: "This event loop is already running"',
+            [
+                "Why does `asyncio.run()` fail in a notebook?",
+                "Why do these notebooks never patch asyncio, and when would a patch be right?",
+            ],
+            [
+                "Recognise the two error messages and what they mean.",
+                "Use top-level `await` in notebooks and `asyncio.run()` in scripts.",
+                "Know when an event-loop patch is still the right tool, and what it costs.",
+            ],
+            [("Coroutines and `await`", "Necessary", "[00](00-setup-check.ipynb) shows the basics")],
+            10,
+            5,
+            "",
+        ),
+        code("import asyncio\n\nfrom wsguide.notebook import stop_all\n\n\nasync def answer():\n    return 42"),
+        md(
+            """
+## Two messages you will meet on the web
+
+Search for asyncio and Jupyter and you find these two errors, and a lot of advice to silence them:
+
+- `RuntimeError: asyncio.run() cannot be called from a running event loop`
+- `RuntimeError: This event loop is already running` (from `loop.run_until_complete()`)
+
+Both say the same thing: **an event loop is already running here**. In JupyterLab that loop is the
+kernel's own, and every cell already runs inside it. The first message (expected error):
+"""
+        ),
+        raises(
+            """
+coro = answer()
+try:
+    asyncio.run(coro)
+finally:
+    coro.close()  # the coroutine never ran; close it so Python does not warn
+"""
+        ),
+        md("The second message (expected error): asking the running loop to run something else to completion."),
+        raises(
+            """
+coro = answer()
+try:
+    asyncio.get_running_loop().run_until_complete(coro)
+finally:
+    coro.close()
+"""
+        ),
+        md(
+            """
+## The fix in a notebook: just `await`
+
+IPython (since 7.0) lets a cell `await` directly: the cell becomes a coroutine that the kernel's
+loop runs. Nothing needs patching.
+"""
+        ),
+        code("await answer()"),
+        md(
+            """
+## The fix in a script: `asyncio.run()` once, at the bottom
+
+A plain Python script has no loop until you start one. Here is the echo server of the notebooks as
+a script; the next cells write it to a temporary file and run it with this kernel's Python.
+"""
+        ),
+        code("SCRIPT = '''" + SCRIPT_99 + "'''"),
+        code(RUN_SCRIPT_99.strip("\n") + "\n\n\nprint(run_script(SCRIPT))"),
+        md(
+            """
+## When is an event-loop patch the right tool?
+
+The advice you will find is to "nest" event loops with a small package (`nest-asyncio`, or its
+maintained fork `nest-asyncio2`) and call its `apply()` before `asyncio.run()`. It makes a running
+loop re-entrant. In these notebooks that is the wrong tool:
+
+- the original `nest-asyncio` is no longer maintained, and with ipykernel 7 it can wedge the
+  kernel under **Run All** (the cells after it never run);
+- the patch changes asyncio for the whole process, so every library in the kernel is affected;
+- top-level `await` does the same job with no patch at all.
+
+It is still the right tool where you **cannot** `await` at the top level and cannot change that:
+a very old Jupyter (IPython before 7), some IDE consoles, or a library that calls `asyncio.run()`
+inside a function you must call from a cell. Then install the maintained fork, apply it once, as
+late as possible, and expect Run All to need care. `wsguide check` tells you when asyncio has been
+patched in the running kernel:
+"""
+        ),
+        code("from wsguide import check\n\nprint(check.check_asyncio_not_patched().line())"),
+    ]
+    cells[0].source = cells[0].source.replace(
+        "none yet: this notebook prepares your machine", "none: an appendix about Python's event loop, for every notebook"
+    )
+    cells += footer(
+        [
+            "Both errors mean an event loop is already running: in a notebook, the kernel's.",
+            "In a notebook, `await` directly in the cell; in a script, call `asyncio.run(main())` once.",
+            "An event-loop patch is for places that cannot await at top level; it is process-wide and can break Run All.",
+        ],
+        [
+            "Change `SCRIPT` so the Worker answers every message in upper case, and run it again with `run_script`.",
+        ],
+        "Back to [07 · A chat room on a Durable Object](07-durable-object-chat-room.ipynb), or any notebook you skipped.",
+        "99-appendix-event-loop-solutions.ipynb",
+    )
+    write("99-appendix-event-loop.ipynb", cells)
+
+    sol = [
+        md('# Solutions to 99 · Appendix: "This event loop is already running"'),
+        code("SCRIPT = '''" + SCRIPT_99 + "'''"),
+        code(RUN_SCRIPT_99.strip("\n") + "\n\nfrom wsguide.notebook import stop_all"),
+        md("**Exercise 1.** Make the listener send `event.data.upper()`."),
+        code('upper = SCRIPT.replace("server.send(event.data)", "server.send(event.data.upper())")\nprint(run_script(upper))'),
+        code(PANIC),
+    ]
+    write("99-appendix-event-loop-solutions.ipynb", sol, SOL)
+
+
+BUILDERS = {"00": nb00, "01": nb01, "02": nb02, "03": nb03, "04": nb04, "05": nb05, "06": nb06, "99": nb99}
 
 def execute(paths: list[Path]) -> None:
     jupyter = Path(sys.executable).with_name("jupyter")
