@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import traceback
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -236,9 +237,25 @@ class EventTarget:
         except Exception as exc:  # a learner's bug must not break the server
             self._listener_failed(exc)
             return
-        if inspect.isawaitable(result):
+        if inspect.iscoroutine(result):
+            self._start_eagerly(result)
+        elif inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
             task.add_done_callback(self._listener_task_done)
+
+    def _start_eagerly(self, coro: Any) -> None:
+        # As in JavaScript (and workerd), an async listener runs synchronously up
+        # to its first await, during dispatch; only the rest becomes a task.
+        # (Python 3.12's eager tasks do this; we step the coroutine by hand.)
+        try:
+            yielded = coro.send(None)
+        except StopIteration:
+            return
+        except Exception as exc:
+            self._listener_failed(exc)
+            return
+        task = asyncio.ensure_future(_resume(coro, yielded))
+        task.add_done_callback(self._listener_task_done)
 
     def _listener_task_done(self, task: asyncio.Future[Any]) -> None:
         if task.cancelled():
@@ -250,6 +267,28 @@ class EventTarget:
     def _listener_failed(self, exc: BaseException) -> None:
         """A listener raised: log it. Subclasses may do more (a socket closes with 1011)."""
         report_listener_error(self, exc)
+
+
+@types.coroutine
+def _resume(coro: Any, yielded: Any) -> Any:
+    """Drive a coroutine already started by hand, from inside a Task.
+
+    The Task waits on each value the coroutine yields (a Future, or None for a
+    bare yield) exactly as if it had run the coroutine from the start.
+    """
+    while True:
+        try:
+            sent = yield yielded
+        except BaseException as exc:  # cancellation or a failed Future: pass it in
+            try:
+                yielded = coro.throw(exc)
+            except StopIteration as stop:
+                return stop.value
+        else:
+            try:
+                yielded = coro.send(sent)
+            except StopIteration as stop:
+                return stop.value
 
 
 def _handler_property(type: str) -> property:

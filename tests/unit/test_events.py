@@ -337,14 +337,6 @@ def test_error_item_dispatches_an_error_event_once(end):
     assert [e.message for e in seen] == ["Uncaught Error: first"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "known gap: wsguide starts an async listener as a task on a later loop turn; in "
-        "workerd an async listener runs up to its first await during dispatch, in "
-        "registration order (needs eager tasks, Python >= 3.12)"
-    ),
-)
 async def test_async_listener_runs_until_its_first_await_during_dispatch():
     t = Target()
     calls = []
@@ -359,3 +351,44 @@ async def test_async_listener_runs_until_its_first_await_during_dispatch():
     during_dispatch = list(calls)
     await turns()
     assert during_dispatch == ["async prefix", "sync"]
+
+
+async def test_async_listener_continues_after_awaiting_a_future():
+    t = Target()
+    fut = asyncio.get_running_loop().create_future()
+    calls = []
+
+    async def waits(event):
+        calls.append("before")
+        calls.append(await fut)
+
+    t.addEventListener("ping", waits)
+    t.dispatchEvent(Event("ping"))
+    assert calls == ["before"]
+    fut.set_result("after")
+    await turns()
+    assert calls == ["before", "after"]
+
+
+async def test_async_listener_raising_before_its_first_await_is_reported(worker_log):
+    t = Target()
+
+    async def broken(event):
+        raise ValueError("early")
+
+    t.addEventListener("ping", broken)
+    t.dispatchEvent(Event("ping"))
+    assert any("ValueError: early" in line for line in worker_log.texts("error"))
+
+
+async def test_async_listener_raising_after_an_await_is_reported(worker_log):
+    t = Target()
+
+    async def broken(event):
+        await asyncio.sleep(0)
+        raise ValueError("late")
+
+    t.addEventListener("ping", broken)
+    t.dispatchEvent(Event("ping"))
+    await turns()
+    assert any("ValueError: late" in line for line in worker_log.texts("error"))
