@@ -890,6 +890,12 @@ class Echo(WorkerEntrypoint):
         return Response(None, status=101, web_socket=client)
 '''
 
+ECHO_ANSWERS_CLOSE = (
+    '        # Before compatibility date 2026-04-07 nobody answers a Close frame for you, so\n'
+    '        # answer it here (a silent no-op when the runtime has already replied).\n'
+    '        server.addEventListener("close", lambda event: server.close(1000, "bye"))\n'
+)
+
 ECHO_FIXED = '''
 class FixedEcho(WorkerEntrypoint):
     async def fetch(self, request):
@@ -1377,6 +1383,11 @@ check_compression(ws, True)
 # ---------------------------------------------------------------------------
 # 06 compression
 # ---------------------------------------------------------------------------
+ECHO_FIXED_06 = ECHO_FIXED.replace("FixedEcho", "Echo").replace(
+    "        return Response(None, status=101", ECHO_ANSWERS_CLOSE + "        return Response(None, status=101"
+)
+
+
 def nb06():
     cells = [
         header(
@@ -1403,7 +1414,7 @@ from wsguide import Compat, Response, WebSocket, WebSocketPair, WorkerEntrypoint
 from wsguide.notebook import check_compression, next_event, stop_all, wait_for_events, EventLog, wire_tap
 """
         ),
-        code(ECHO_FIXED.replace("FixedEcho", "Echo")),
+        code(ECHO_FIXED_06),
         md(
             """
 ## Compatibility dates and flags
@@ -1579,7 +1590,7 @@ from wsguide import Response, WebSocket, WebSocketPair, WorkerEntrypoint, fetch,
 from wsguide.notebook import EventLog, next_event, stop_all, wire_tap
 """
         ),
-        code(ECHO_FIXED.replace("FixedEcho", "Echo")),
+        code(ECHO_FIXED_06),
         code(
             '''
 async def client_frame_sizes(messages, **options):

@@ -356,6 +356,8 @@ class Server:
         if server is None:
             return
         _running.discard(self)
+        for transport in list(self._transports):
+            transport.shutdown()  # answer Close frames the Worker still holds
         server.close(close_connections=True)
         try:
             async with asyncio.timeout(10):

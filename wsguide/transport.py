@@ -122,6 +122,94 @@ class NetworkTransport:
         # masking and no compression state, so send_message() may write them directly.
         self.plain_server = conn.protocol.side is SERVER and not conn.protocol.extensions
         self.too_big_reported = False
+        # A Close frame received and not answered yet (see _hold_close_replies).
+        self.held: Any = None
+        self.held_delivered = False
+        self._in_recv = False
+        self._waking = False
+        self._hold_close_replies()
+
+    # -- the closing handshake, answered by the Worker ---------------------------
+    def _hold_close_replies(self) -> None:
+        """Let the Worker, not websockets, answer the peer's Close frame.
+
+        ``websockets`` answers a Close frame the moment it parses it. On Workers
+        the answer is the Worker's: the automatic reply (same code and reason),
+        or whatever ``close()`` the Worker calls later (``allowHalfOpen``, the
+        manual-reply flag, ``webSocketClose`` in a Durable Object), and until
+        then the Worker may still send. So we keep the frame (``held``), deliver
+        it as a ``close`` item after the messages before it, and hand it to
+        ``websockets`` only once our own Close is on its way.
+        """
+        protocol = self.conn.protocol
+        parse_close = protocol.recv_frame
+        self._websockets_recv_frame = parse_close
+
+        def recv_frame(frame: Any) -> None:
+            if (
+                frame.opcode is CLOSE
+                and protocol.state is OPEN
+                and protocol.current_size is None
+                and self.held is None
+            ):
+                Close.parse(frame.data)  # an invalid Close still fails the connection (1002)
+                self.held = frame
+                protocol.events.append(frame)  # in order, after the messages before it
+                return
+            parse_close(frame)
+
+        protocol.recv_frame = recv_frame
+        process_event = self.conn.process_event
+
+        def on_event(event: Any) -> None:
+            process_event(event)
+            if event is self.held:
+                self._close_arrived()
+
+        self.conn.process_event = on_event
+        websockets_close = self.conn.close
+
+        async def close(code: int = 1000, reason: str = "") -> None:
+            # websockets closing by itself (the server stopping) while we hold a
+            # Close frame: answer it with this Close so the handshake completes.
+            if self.held is not None and self.conn.protocol.state is OPEN:
+                self._send_close(code, reason)
+                await self.conn.wait_closed()
+                return
+            await websockets_close(code, reason)
+
+        self.conn.close = close
+
+    def _close_arrived(self) -> None:
+        # Every message before the Close is queued now. If the reader is idle
+        # waiting for more, wake it so it reports the Close.
+        if self.reader is None or self.held_delivered:
+            return  # not accepted yet: the reader finds it when it starts
+        if self._in_recv and not len(self.conn.recv_messages.frames):
+            self._waking = True
+            self.reader.cancel()
+
+    def _release_held(self) -> None:
+        """Our Close is sent: let websockets finish the handshake with the held frame."""
+        protocol = self.conn.protocol
+        if self.held is not None and protocol.state is CLOSING and protocol.close_rcvd is None:
+            self._websockets_recv_frame(self.held)
+            self.conn.send_data()
+
+    def _send_close(self, code: int | None, reason: str) -> None:
+        conn = self.conn
+        if conn.protocol.state is not OPEN:
+            return
+        self.closed_by_us = True
+        send_close_frame(conn, code, reason)
+        self._release_held()
+        # Let websockets finish the handshake and the TCP close in the background.
+        self.closer = asyncio.ensure_future(conn.wait_closed())
+
+    def shutdown(self) -> None:
+        """The server is stopping: answer a held Close now (1001, going away)."""
+        if self.held is not None:
+            self._send_close(1001, "")
 
     # -- output ---------------------------------------------------------------
     def send_message(self, data: str | bytes) -> None:
@@ -151,11 +239,7 @@ class NetworkTransport:
         if kind == "message":
             self.send_message(item[1])
         elif kind == "close":
-            if conn.protocol.state is OPEN:
-                self.closed_by_us = True
-                send_close_frame(conn, item[1], item[2])
-                # Let websockets finish the handshake and the TCP close in the background.
-                self.closer = asyncio.ensure_future(conn.wait_closed())
+            self._send_close(item[1], item[2])
         elif kind == "disconnect":
             conn.transport.abort()
         elif kind == "error":
@@ -166,6 +250,7 @@ class NetworkTransport:
         conn = self.conn
         if conn.protocol.state is OPEN:
             send_close_frame(conn, code, reason)
+            self._release_held()
             self.closer = asyncio.ensure_future(conn.wait_closed())
 
     # -- input ----------------------------------------------------------------
@@ -192,16 +277,33 @@ class NetworkTransport:
     async def _read(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
         conn = self.conn
         try:
+            frames = conn.recv_messages.frames
             while True:
+                if self.held is not None and not len(frames):
+                    break  # every message before the peer's Close is delivered
+                self._in_recv = True
                 try:
                     data = await conn.recv()
                 except ConnectionClosed:
                     break
+                except asyncio.CancelledError:
+                    if not self._waking:
+                        raise
+                    self._waking = False  # woken by _close_arrived(), not stopped
+                    asyncio.current_task().uncancel()  # type: ignore[union-attr]
+                    continue
+                finally:
+                    self._in_recv = False
                 receiver(("message", data))
                 if getattr(conn, "paused", False):
                     # Our own writes to this peer are backing up (an echo to a slow
                     # reader): stop reading until they drain, as websockets' send() would.
                     await conn.drain()
+            if self.held is not None and not self.held_delivered:
+                self.held_delivered = True
+                close = Close.parse(self.held.data)
+                receiver(("close", close.code if self.held.data else None, close.reason))
+                return
             # Why the loop ended: a Close frame, an error, or a vanished peer.
             rcvd = conn.protocol.close_rcvd
             sent = conn.protocol.close_sent

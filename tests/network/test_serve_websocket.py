@@ -132,10 +132,33 @@ async def test_auto_reply_makes_ready_state_closed_inside_the_close_listener(rec
 async def test_allow_half_open_leaves_ready_state_closing_in_the_listener(rec):
     rec.allow_half_open = True
     async with serve(rec) as srv:
-        async with connect(srv.ws_url, proxy=None) as ws:
-            await ws.close(1000, "done")
+        ws = await connect(srv.ws_url, proxy=None)
+        closing = asyncio.ensure_future(ws.close(1000, "done"))
         seen = await rec.wait(lambda s: any(e[0] == "close" for e in s), "a close event")
+        rec.sockets[0].close(4002, "server done")  # the Worker answers when it wants
+        await bounded(closing, "the closing handshake")
     assert [e for e in seen if e[0] == "close"][0][6] == 2
+
+
+async def test_with_allow_half_open_the_client_gets_the_workers_own_close(rec):
+    rec.allow_half_open = True
+    async with serve(rec) as srv:
+        ws = await connect(srv.ws_url, proxy=None)
+        closing = asyncio.ensure_future(ws.close(1000, "done"))
+        await rec.wait(lambda s: any(e[0] == "close" for e in s), "a close event")
+        rec.sockets[0].close(4002, "server done")
+        await bounded(closing, "the closing handshake")
+    assert (ws.close_code, ws.close_reason) == (4002, "server done")
+
+
+async def test_the_automatic_reply_echoes_the_clients_code_after_pending_messages(rec):
+    async with serve(rec) as srv:
+        ws = await connect(srv.ws_url, proxy=None)
+        await ws.send("one")
+        await ws.close(4000, "bye")
+        seen = await rec.wait(lambda s: any(e[0] == "close" for e in s), "a close event")
+    assert [e[0] for e in seen][:2] == ["message", "close"]
+    assert (ws.close_code, ws.close_reason) == (4000, "bye")
 
 
 async def test_frames_sent_before_accept_wait_and_arrive_after():

@@ -216,8 +216,6 @@ LOOPBACK = ("SELF / globalOutbound: workerd connects in-process without a handsh
             "loopback handshake (deviation 15)")
 KEEP_ALIVE = ("workerd keeps the connection alive after a non-101 answer to an upgrade request; wsguide "
               "closes it and says Connection: close (deviation 16)")
-HALF_OPEN = ("websockets answers the client's Close at once, so what the Worker sends after receiving "
-             "it, and its own close code, never reach the client (deviation 3)")
 IO_ERROR = ("Error: Cannot perform I/O on behalf of a different request. I/O objects (such as streams, "
             "request/response bodies, and others) created in the context of one request handler cannot be "
             "accessed from a different request's handler. This is a limitation of Cloudflare Workers which "
@@ -262,16 +260,6 @@ EXPECTED: dict[str, Expected] = {
             "more.phase-2.events": (ABSENT, [{"action": "close", "code": 1000, "reason": "bye"},
                                              {"event": "tcp-closed"}]),
         }),
-    "auto-reply-to-close--manual-reply": Expected(HALF_OPEN, {
-        "events[-1]": ({"event": "message", "dataType": "text", "size": 16, "data": "in close handler"}, ABSENT),
-        "events[-2]": ({"event": "close", "code": 1000, "reason": "handler close", "wasClean": True}, ABSENT),
-        "events[+1]": (ABSENT, {"event": "close", "code": 4000, "reason": "bye", "wasClean": True}),
-    }),
-    "allow-half-open": Expected(HALF_OPEN, {
-        "events[-1]": ({"event": "message", "dataType": "text", "size": 10, "data": "still here"}, ABSENT),
-        "events[-2]": ({"event": "close", "code": 4002, "reason": "server done", "wasClean": True}, ABSENT),
-        "events[+1]": (ABSENT, {"event": "close", "code": 4001, "reason": "half", "wasClean": True}),
-    }),
     "fetch-extensions-empty": Expected(LOOPBACK, _seen_by_target(0, 1, 2)),
     "fetch-extensions-empty--no-compression": Expected(LOOPBACK, _seen_by_target(0, 1, 2)),
     "fetch-upgrade": Expected(LOOPBACK, _seen_by_target(0)),
@@ -286,12 +274,7 @@ EXPECTED: dict[str, Expected] = {
             "worker.log[1].value.upgrade": (ABSENT, "websocket"),
         }),
     "durable-object-hibernation": Expected(
-        "hibernatable close: websockets replies to the client's Close at once, so the text sent in "
-        "webSocketClose is dropped (deviation 12); attachment size is JSON bytes, not V8's (deviation 10)", {
-            "events[-13]": ({"event": "message", "dataType": "text", "size": 17, "data": "in webSocketClose",
-                             "socket": "bob"}, ABSENT),
-            "events[-18]": ({"event": "message", "dataType": "text", "size": 17, "data": "in webSocketClose",
-                             "socket": "carol"}, ABSENT),
+        "attachment size is JSON bytes, not V8's (deviation 10)", {
             "worker.log[20].ok": (False, True),
             "worker.log[20].error": (ATTACHMENT.format(16385), ABSENT),
             "worker.log[20].errorClass": ("Error", ABSENT),
