@@ -89,7 +89,7 @@ finally:
         code("await greet()  # works: the cell already runs in the event loop"),
         md(
             """
-Much advice on the web says to fix that error with `nest_asyncio.apply()`. Don't: it is
+Much advice on the web says to fix that error by patching asyncio with the `nest-asyncio` package. Don't: it is
 unmaintained and breaks "Run All" in current JupyterLab. Top-level `await` needs no patch; the
 check above warns if one was applied.
 
@@ -122,7 +122,7 @@ print("stopped:", not srv.is_serving)
     cells += footer(
         [
             "`wsguide check` (or this notebook) tells you whether the machine is ready, and how to fix it if not.",
-            "Write `await …` directly in cells; never `asyncio.run()` or `nest_asyncio` in a notebook.",
+            "Write `await …` directly in cells; never `asyncio.run()` or an event-loop patch in a notebook.",
             "`async with serve(Worker) as srv:` starts a Worker on a free port and stops it at the end of the block.",
             "`await stop_all()` stops every server left running.",
         ],

@@ -134,7 +134,7 @@ def check_asyncio_not_patched() -> Result:
     run = asyncio.run
     module = getattr(run, "__module__", "")
     if module == "asyncio.runners":
-        return Result("event loop", OK, "asyncio is not patched (no nest_asyncio needed or applied)")
+        return Result("event loop", OK, "asyncio is not patched (no event-loop patch applied)")
     return Result(
         "event loop", FAIL,
         f"asyncio.run was replaced by {module or 'something'} (nest_asyncio?)",
