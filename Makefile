@@ -6,7 +6,7 @@
 PYTHON ?= python3
 ARGS ?=
 
-.PHONY: lab test check
+.PHONY: lab test doctor
 
 lab:
 	$(PYTHON) kit.py lab $(ARGS)
@@ -14,5 +14,5 @@ lab:
 test:
 	$(PYTHON) kit.py test $(ARGS)
 
-check:
-	$(PYTHON) kit.py check $(ARGS)
+doctor:
+	$(PYTHON) kit.py doctor $(ARGS)

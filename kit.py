@@ -3,7 +3,7 @@
 
     python kit.py lab      open the notebooks in JupyterLab
     python kit.py test     run every test (library tests and notebooks)
-    python kit.py check    run `python -m wsguide check` in the kit's environment
+    python kit.py doctor   run `python -m wsguide doctor` (is this machine ready?)
 
 Each command first makes sure the kit's environment exists: it creates `.venv`
 next to this file (the standard `venv` module) and installs the project into it
@@ -27,11 +27,6 @@ VENV_DIR = ".venv"
 STAMP_NAME = "wsguide-install.stamp"
 INSTALL_TARGET = ".[dev]"
 PACKAGE_MARKER = os.path.join("wsguide", "__init__.py")
-# `python -m wsguide check` needs the package's __main__ and its check module.
-CHECK_FILES = (
-    os.path.join("wsguide", "__main__.py"),
-    (os.path.join("wsguide", "check.py"), os.path.join("wsguide", "check", "__init__.py")),
-)
 NOTEBOOK_DIRS = ("notebooks", os.path.join("notebooks", "solutions"))
 SANITIZE_FILE = "notebooks/sanitize.cfg"
 CELL_TIMEOUT = 60
@@ -49,7 +44,7 @@ commands:
           notebooks/sanitize.cfg). Extra ARGS go to pytest, e.g.
           `python kit.py test -x -k close` or `python kit.py test tests/test_x.py`
           (paths you give replace the default ones).
-  check   Run `python -m wsguide check` (the set-up check) with extra ARGS.
+  doctor  Run `python -m wsguide doctor` (is this machine ready?) with extra ARGS.
 
 Every command first creates .venv if it is missing and runs
 `pip install -e .[dev]` in it when pyproject.toml changed since the last
@@ -184,7 +179,8 @@ def _looks_like_path(arg, root):
 def pytest_args(root, extra=()):
     """Arguments after `python -m pytest` for `kit.py test`.
 
-    Library tests run from tests/. When any notebook exists, nbval also runs
+    Library tests run from tests/, and the examples in the library's
+    docstrings from wsguide/. When any notebook exists, nbval also runs
     every notebook in notebooks/ and notebooks/solutions/ (its outputs
     compared after sanitize.cfg, in this environment's kernel). Paths among
     the extra arguments replace the default targets; other extra arguments
@@ -202,7 +198,7 @@ def pytest_args(root, extra=()):
             "--nbval-cell-timeout=%d" % CELL_TIMEOUT,
         ]
     if not any(_looks_like_path(arg, root) for arg in extra):
-        args.append("tests")
+        args += ["tests", "wsguide"]  # wsguide: the examples in its docstrings
         for rel in NOTEBOOK_DIRS:
             rel = rel.replace(os.sep, "/")
             if any(nb.rsplit("/", 1)[0] == rel for nb in notebooks):
@@ -253,15 +249,6 @@ def editable_install_of(direct_url_text, root):
 
 def _same_path(a, b):
     return os.path.normcase(os.path.realpath(a)) == os.path.normcase(os.path.realpath(b))
-
-
-def check_available(root):
-    """True when this checkout has `python -m wsguide check`."""
-    for entry in CHECK_FILES:
-        options = entry if isinstance(entry, tuple) else (entry,)
-        if not any(os.path.isfile(os.path.join(root, rel)) for rel in options):
-            return False
-    return True
 
 
 def exit_code(returncode):
@@ -428,14 +415,12 @@ def command_test(root, extra):
     return run([python, "-m", "pytest"] + args, cwd=root)
 
 
-def command_check(root, extra):
-    if not check_available(root):
-        raise KitError("`python -m wsguide check` is not available yet in this version of the kit.")
+def command_doctor(root, extra):
     python = ensure_environment(root)
-    return run([python, "-m", "wsguide", "check"] + list(extra), cwd=root)
+    return run([python, "-m", "wsguide", "doctor"] + list(extra), cwd=root)
 
 
-COMMANDS = {"lab": command_lab, "test": command_test, "check": command_check}
+COMMANDS = {"lab": command_lab, "test": command_test, "doctor": command_doctor}
 
 
 def main(argv=None):
@@ -450,7 +435,7 @@ def main(argv=None):
         return 1
     command = argv[0]
     if command not in COMMANDS:
-        say("unknown command {0!r}; the commands are lab, test and check.".format(command))
+        say("unknown command {0!r}; the commands are lab, test and doctor.".format(command))
         print(USAGE, end="", file=sys.stderr)
         return 2
     try:

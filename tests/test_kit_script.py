@@ -128,6 +128,7 @@ def test_pytest_args_with_notebooks_add_nbval_and_both_folders(kit, tmp_path):
     targets = [arg for arg in args if not arg.startswith("-") and arg != "notebooks/sanitize.cfg"]
     assert targets == [
         "tests",
+        "wsguide",
         "notebooks/00-a.ipynb",
         "notebooks/01-b.ipynb",
         "notebooks/solutions/01-b-solutions.ipynb",
@@ -239,8 +240,3 @@ def test_kit_script_uses_only_the_standard_library():
     assert names <= set(sys.stdlib_module_names), names - set(sys.stdlib_module_names)
 
 
-def test_check_command_waits_for_the_wsguide_check_module(kit, tmp_path):
-    make_tree(tmp_path, "wsguide/__init__.py", "wsguide/__main__.py")
-    assert not kit.check_available(str(tmp_path))
-    make_tree(tmp_path, "wsguide/check.py")
-    assert kit.check_available(str(tmp_path))

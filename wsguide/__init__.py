@@ -1,37 +1,36 @@
 """wsguide: learn WebSockets on Cloudflare Workers, in Python, on your own machine.
 
 A learner's Worker written against ``wsguide`` runs on real Python Workers
-with an import change (``from workers import …`` / ``from js import …``), and
-behaves here as it does there: same events in the same order, same close
-codes, same error texts.
+with an import change (``from workers import …`` / ``from js import …`` /
+``from pyodide.ffi import …``), and behaves here as it does there: same events
+in the same order, same close codes, same error texts.
 
-    from wsguide import WorkerEntrypoint, Response, WebSocketPair, serve
+    from wsguide.workers import WorkerEntrypoint, Response
+    from wsguide.js import WebSocketPair
+    from wsguide import serve          # wsguide only: run it locally
 
-Layers (each imports only the ones above it): ``events`` → ``websocket`` →
-``compat`` → ``http`` → ``runtime`` → ``client`` → ``durable`` → ``notebook``
-→ ``cli``. ``workers``, ``js`` and ``ffi`` mirror the real import names.
+The layers, each importing only the ones before it (``docs/architecture.md``):
+``core`` → ``ffi`` → ``http`` → ``net`` → ``durable`` → ``serving`` → ``teach``
+→ ``cli``. ``workers`` and ``js`` mirror the import names of real Python Workers.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .compat import DEFAULT_COMPATIBILITY_DATE, Compat
-from .errors import DOMException, Error, InvalidAccessError, RangeError
-from .events import Blob, CloseEvent, ErrorEvent, Event, MessageEvent
+from .core.compat import DEFAULT_COMPATIBILITY_DATE, Compat
+from .core.console import console
+from .core.errors import DOMException, InvalidAccessError, JsError, JsRangeError, JsTypeError
+from .core.events import CloseEvent, ErrorEvent, Event, MessageEvent
+from .core.pair import WebSocketPair
+from .core.values import Blob
+from .core.websocket import WebSocket
+from .entrypoints import WorkerEntrypoint
 from .http import Headers, Request, Response
-from .log import console
-from .runtime import (
-    ExecutionContext,
-    PortInUseError,
-    Server,
-    WorkerEntrypoint,
-    running,
-    serve,
-    shutdown_all,
-)
-from .client import FetchError, fetch
-from .websocket import WebSocket, WebSocketPair
+from .net import FetchError, PortInUseError, Server, fetch, running, shutdown_all
+from .net.worker import ExecutionContext
+from .serving import serve
+from .teach import reruns as _reruns
 
 __version__ = "0.1.0"
 
@@ -42,16 +41,17 @@ __all__ = [
     "DEFAULT_COMPATIBILITY_DATE",
     "DOMException",
     "DurableObject",
-    "Error",
     "ErrorEvent",
     "Event",
     "ExecutionContext",
     "FetchError",
     "Headers",
     "InvalidAccessError",
+    "JsError",
+    "JsRangeError",
+    "JsTypeError",
     "MessageEvent",
     "PortInUseError",
-    "RangeError",
     "Request",
     "Response",
     "Server",
@@ -65,6 +65,8 @@ __all__ = [
     "serve",
     "shutdown_all",
 ]
+
+_reruns.install()
 
 
 def __getattr__(name: str) -> Any:

@@ -1,51 +1,23 @@
-"""``wsguide dev worker.py`` (like ``wrangler dev``) and ``wsguide check``.
+"""The ``wsguide`` command: ``wsguide dev worker.py`` (like ``wrangler dev``) and ``wsguide doctor``.
 
-A Worker file is a Python module with a ``class Default(WorkerEntrypoint)``.
-It may also define, at module level (wsguide only; on Workers these live in
-``wrangler.toml``):
-
-* ``DURABLE_OBJECTS = {"ROOMS": ChatRoom}`` — Durable Object bindings;
-* ``COMPATIBILITY_DATE = "2026-11-01"`` and ``COMPATIBILITY_FLAGS = [...]``.
+What a Worker file may contain is described in :mod:`wsguide.workerfile`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
-import os
 import sys
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from .compat import DEFAULT_COMPATIBILITY_DATE
-from .log import WorkerLog
-from .runtime import PortInUseError, serve
+from .core.compat import DEFAULT_COMPATIBILITY_DATE
+from .core.log import WorkerLog
+from .net.server import PortInUseError
+from .serving import serve
+from .workerfile import load_worker_module
 
-__all__ = ["load_worker_module", "main"]
-
-
-def load_worker_module(path: str | os.PathLike[str]) -> ModuleType:
-    """Import a Worker file by path (its folder goes on ``sys.path`` for its own imports)."""
-    file = Path(path).resolve()
-    if not file.exists():
-        raise FileNotFoundError(f"No Worker file at {path} (looked in {file.parent}).")
-    if file.is_dir():
-        candidate = file / "worker.py"
-        if not candidate.exists():
-            raise FileNotFoundError(f"{path} is a folder without a worker.py in it.")
-        file = candidate
-    folder = str(file.parent)
-    if folder not in sys.path:
-        sys.path.insert(0, folder)
-    name = "wsguide_worker_" + file.stem
-    spec = importlib.util.spec_from_file_location(name, file)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+__all__ = ["main"]
 
 
 def _parse_bindings(values: list[str], module: ModuleType) -> dict[str, Any]:
@@ -136,7 +108,7 @@ async def _dev(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wsguide",
-        description="Run a Python Worker locally, like `wrangler dev`, or check your set-up.",
+        description="Run a Python Worker locally, like `wrangler dev`, or check that this machine is ready.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="serve a Worker file (like `wrangler dev`)")
@@ -150,12 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--in-memory", action="store_true", help="keep Durable Object storage in memory only")
     dev.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="only accept requests from this Origin (repeatable)")
     dev.add_argument("--hibernate-after", type=float, metavar="SECONDS", help="idle time before a Durable Object hibernates (default 10)")
-    sub.add_parser("check", help="check that this machine is ready for the notebooks")
+    sub.add_parser("doctor", help="check that this machine is ready for the notebooks")
     args, rest = parser.parse_known_args(argv)
-    if args.command == "check":
-        from . import check  # written alongside the notebooks
+    if args.command == "doctor":
+        from . import doctor
 
-        return check.main(rest)
+        return doctor.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     try:

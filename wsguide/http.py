@@ -18,8 +18,8 @@ import json as _json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .errors import RangeError
-from .websocket import WebSocket
+from .core.errors import JsRangeError, JsTypeError
+from .core.websocket import WebSocket
 
 __all__ = ["Headers", "Request", "Response", "HTTPMethod"]
 
@@ -204,7 +204,6 @@ class Request(_Body):
             self.method = HTTPMethod(method.upper()) if method != "GET" else base.method
             self.headers = Headers(headers if headers is not None else base.headers)
             self._body = _body_bytes(body) if body is not None else base._body
-            self._client_address = base._client_address
             return
         self.url = str(url)
         try:
@@ -215,7 +214,6 @@ class Request(_Body):
         self._body = _body_bytes(body)
         if self._body is not None and self.method in (HTTPMethod.GET, HTTPMethod.HEAD):
             raise TypeError("Request with a GET or HEAD method cannot have a body.")
-        self._client_address: tuple[str, int] | None = None
 
     @property
     def js_object(self) -> Request:
@@ -302,17 +300,17 @@ class Response(_Body):
             if not isinstance(web_socket, WebSocket):
                 raise TypeError(f"web_socket must be a WebSocket, got {type(web_socket).__name__}.")
             if status != 101:
-                raise RangeError(MSG_WS_NEEDS_101)
+                raise JsRangeError(MSG_WS_NEEDS_101)
         elif not 200 <= status <= 599:
-            raise RangeError(MSG_STATUS_RANGE)
+            raise JsRangeError(MSG_STATUS_RANGE)
         data = _body_bytes(body)
         if status in _NULL_BODY_STATUSES and data:
-            raise TypeError(MSG_NULL_BODY)
+            raise JsTypeError(MSG_NULL_BODY)
         if status in _NULL_BODY_STATUSES:
             data = None
         self.status = status
         # As in JavaScript, a constructed Response has statusText "" unless given;
-        # the standard reason phrase is used on the wire (FINDINGS F11).
+        # the standard reason phrase is used on the wire (findings F11).
         self.status_text = status_text
         self.headers = Headers(headers)
         if isinstance(body, str) and not self.headers.has("Content-Type"):
@@ -363,7 +361,7 @@ class Response(_Body):
     @classmethod
     def redirect(cls, url: str, status: int = 302) -> Response:
         if status not in (301, 302, 303, 307, 308):
-            raise RangeError(f"Invalid redirect status code: {status}.")
+            raise JsRangeError(f"Invalid redirect status code: {status}.")
         return cls(None, status=status, headers={"Location": url})
 
     @classmethod
@@ -377,7 +375,7 @@ class Response(_Body):
 
     def clone(self) -> Response:
         if self._web_socket is not None:
-            raise TypeError(MSG_CLONE_WS)
+            raise JsTypeError(MSG_CLONE_WS)
         copy = Response(self._body, status=self.status, status_text=self.status_text, headers=self.headers)
         copy.type = self.type
         return copy

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from .core.console import console
+from .core.pair import WebSocketPair
+from .core.websocket import WebSocket
+from .durable.state import WebSocketRequestResponsePair
 from .http import Headers, Request, Response
-from .websocket import WebSocket, WebSocketPair
 
-__all__ = ["Headers", "Object", "Request", "Response", "WebSocket", "WebSocketPair", "console"]
-
-from .log import console
+__all__ = [
+    "Headers",
+    "Object",
+    "Request",
+    "Response",
+    "WebSocket",
+    "WebSocketPair",
+    "WebSocketRequestResponsePair",
+    "console",
+]
 
 
 class Object:
@@ -23,10 +33,3 @@ class Object:
             return list(obj.values())
         return list(obj)
 
-
-def __getattr__(name: str) -> Any:
-    if name == "WebSocketRequestResponsePair":
-        from . import durable
-
-        return durable.WebSocketRequestResponsePair
-    raise AttributeError(name)

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .client import fetch
+from .entrypoints import DurableObject, WorkerEntrypoint
 from .http import Headers, Request, Response
-from .runtime import WorkerEntrypoint
+from .net.client import fetch
 
 __all__ = ["DurableObject", "Headers", "Request", "Response", "WorkerEntrypoint", "fetch", "handler"]
 
@@ -19,10 +19,3 @@ def handler(fn: Any) -> Any:
     """The legacy ``@handler`` decorator (module-level ``on_fetch``); kept for old code."""
     return fn
 
-
-def __getattr__(name: str) -> Any:
-    if name in ("DurableObject", "WebSocketRequestResponsePair"):
-        from . import durable
-
-        return getattr(durable, name)
-    raise AttributeError(name)

@@ -88,7 +88,7 @@ async def main() -> None:
         print(json.dumps(await run(args.url, args.members, args.rate, args.seconds, args.room)))
         return
     from wsguide import serve
-    from wsguide.notebook_durable import load_chat_example
+    from wsguide.teach.rooms import load_chat_example
 
     chat = load_chat_example()
     async with serve(chat, durable_objects=chat.DURABLE_OBJECTS, persist=False, echo_log=False) as srv:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wsguide import serve
-from wsguide.cli import load_worker_module
+from wsguide.workerfile import load_worker_module
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "chat" / "worker.py"
 

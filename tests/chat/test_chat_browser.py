@@ -99,8 +99,7 @@ async def test_page_reconnects_after_a_dropped_connection(browser, chat_server):
     from playwright.async_api import expect
 
     ada = await open_chat(browser, chat_server, "drops", "Ada")
-    for transport in list(chat_server._transports):  # drop every connection, like a network hiccup
-        transport.conn.transport.abort()
+    assert chat_server.abort_connections() >= 1  # drop every connection, like a network hiccup
     await expect(ada.locator("#status")).to_have_attribute("data-state", "reconnecting", timeout=WAIT_MS)
     await expect(ada.locator("#status")).to_have_text("connected to drops as Ada", timeout=WAIT_MS)
     await say(ada, "back again")

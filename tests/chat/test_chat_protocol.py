@@ -77,13 +77,13 @@ async def test_history_survives_hibernation(chat_server):
     ada, _ = await join(chat_server, "sleepy", "Ada")
     await ada.say(text="before")
     await ada.next()
-    assert await chat_server.namespaces["ROOMS"].hibernate_now("sleepy")
+    assert await chat_server.bindings["ROOMS"].hibernate_now("sleepy")
     await ada.say(text="after")  # wakes the room: a new instance, same sockets
     got = await ada.next()
     assert got["text"] == "after" and got["name"] == "Ada"  # the name came from the attachment
     _, w = await join(chat_server, "sleepy", "Bo")
     assert [h["text"] for h in w["history"]] == ["before", "after"]
-    assert chat_server.namespaces["ROOMS"].constructor_runs("sleepy") == 2
+    assert chat_server.bindings["ROOMS"].constructor_runs("sleepy") == 2
 
 
 async def test_limits_and_errors(chat_server, chat_module):
@@ -121,7 +121,7 @@ async def test_rate_limit_per_connection(chat_server, chat_module):
 
 async def test_keepalive_ping_is_answered_without_waking(chat_server):
     ada, _ = await join(chat_server, "ka", "Ada")
-    ns = chat_server.namespaces["ROOMS"]
+    ns = chat_server.bindings["ROOMS"]
     await ns.hibernate_now("ka")
     await ada.conn.send("ping")
     async with asyncio.timeout(WAIT):

@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from wsguide.durable import DurableObjectNamespace
-from wsguide.hibernation import DurableObjectState
+from wsguide.durable.state import DurableObjectState
 
 WAIT = 3.0  # seconds: every wait in these tests is bounded by this
 
@@ -18,9 +18,16 @@ def make_ns(cls: type, **kw: Any) -> DurableObjectNamespace:
     return DurableObjectNamespace(cls, **kw)
 
 
-def bare_ctx(ns: DurableObjectNamespace, name: str = "t") -> DurableObjectState:
-    """A ctx for object `name`, without running its constructor (for limit checks)."""
-    return DurableObjectState(ns._host(ns.idFromName(name)))
+def bare_ctx(ns: DurableObjectNamespace, name: str = "t", *, max_sockets: int | None = None) -> DurableObjectState:
+    """A ctx for object `name`, without running its constructor (for limit checks).
+
+    ``max_sockets`` lowers the object's cap on hibernatable sockets (32,768), so the
+    limit can be reached quickly.
+    """
+    host = ns.host(ns.idFromName(name))
+    if max_sockets is not None:
+        host.max_sockets = max_sockets
+    return DurableObjectState(host)
 
 
 async def within(awaitable: Any, what: str, timeout: float = WAIT) -> Any:

@@ -8,8 +8,11 @@ import datetime
 import pytest
 
 from wsguide import DurableObject, Response, WebSocketPair, WebSocketRequestResponsePair
-from wsguide.errors import Error, RangeError
-from wsguide.websocket import WebSocket
+from wsguide.core.messages import Disconnect, Failure
+from wsguide.core.errors import JsError
+from wsguide.core.errors import JsError as Error
+from wsguide.core.errors import JsRangeError as RangeError
+from wsguide.core.websocket import WebSocket
 
 from ._helpers import bare_ctx, connect, make_ns, within
 
@@ -45,7 +48,7 @@ def test_accept_web_socket_when_pair_is_accepted(ctx):
 
 
 def test_accept_web_socket_without_a_pair(ctx):
-    lone = WebSocket._new()  # like a socket from fetch(): no peer end
+    lone = WebSocket.awaiting()  # like a socket from fetch(): no peer end
     with pytest.raises(Error, match="its pair has already been accepted or used in a Response"):
         ctx.acceptWebSocket(lone)
 
@@ -104,8 +107,8 @@ def test_tag_length_is_counted_in_utf8_bytes(ctx):
         ctx.acceptWebSocket(s3, ["y" * 257])
 
 
-def test_socket_limit_per_object(ctx):
-    ctx._host.max_sockets = 3
+def test_socket_limit_per_object():
+    ctx = bare_ctx(make_ns(Plain), max_sockets=3)
     ends = [WebSocketPair()[1] for _ in range(4)]
     for s in ends[:3]:
         ctx.acceptWebSocket(s)
@@ -183,7 +186,7 @@ def test_attachment_size_limit_exact_text():
 
 
 def test_attachment_rejects_uncloneable():
-    from wsguide.storage import DataCloneError
+    from wsguide.core.errors import DataCloneError
 
     _, s = WebSocketPair()
     with pytest.raises(DataCloneError):
@@ -317,12 +320,10 @@ async def test_hibernation_keeps_sockets_tags_and_attachments(rec):
     assert await c.message() == repr(({"tags": ["blue", "green"]}, ["blue", "green"]))
 
 
-async def test_hibernate_helper_on_stub(rec):
-    from wsguide.durable import hibernate
-
+async def test_hibernate_now_takes_a_stub(rec):
     stub = rec.getByName("h")
     await connect(stub)
-    assert await hibernate(stub) is True
+    assert await rec.hibernate_now(stub) is True
     assert rec.instance(stub) is None
 
 
@@ -385,7 +386,7 @@ async def test_disconnect_is_1006_not_clean(rec):
     c = await connect(rec.getByName("d"))
     server_end = rec.sockets("d")[0]
     # The client end vanishes: the server end sees a disconnect.
-    server_end._receive(("disconnect",))
+    server_end.receive(Disconnect())
     assert await within(rec.getByName("d").barrier(), "the close hook") == "ok"
     assert rec.sockets("d") == []
     assert Recorder.log[-1] == (
@@ -396,14 +397,14 @@ async def test_disconnect_is_1006_not_clean(rec):
 async def test_error_hook(rec):
     c = await connect(rec.getByName("e"))
     server_end = rec.sockets("e")[0]
-    server_end._receive(("error", "Uncaught Error: boom", Error("boom")))
+    server_end.receive(Failure(JsError("boom")))
     assert await within(rec.getByName("e").barrier(), "the error hook") == "ok"
     assert rec.sockets("e") == []
     assert Recorder.log[-1] == ("error", "boom")
 
 
 async def test_message_over_the_limit_gives_webSocketError_at_readyState_2_then_a_new_instance():
-    # workerd (FINDINGS F4, golden durable-object-hibernation): webSocketError with readyState 2,
+    # workerd (findings F4, golden durable-object-hibernation): webSocketError with readyState 2,
     # no webSocketClose, and the next event runs on a freshly constructed object.
     from websockets.asyncio.client import connect as ws_connect
     from websockets.exceptions import ConnectionClosed

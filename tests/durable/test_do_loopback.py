@@ -75,7 +75,7 @@ async def test_vanished_client_is_1006(srv):
 
 
 async def test_hibernation_over_the_wire(srv):
-    ns = srv.namespaces["ROOMS"]
+    ns = srv.bindings["ROOMS"]
     async with ws_connect(srv, "/r/h") as a:
         await a.send("memory")
         assert await recv(a) == "fresh"
@@ -95,7 +95,7 @@ async def test_hibernation_over_the_wire(srv):
 async def test_hibernation_timer_over_the_wire():
     async with serve(workers.Default, durable_objects=workers.DURABLE_OBJECTS, persist=False,
                      hibernate_after=0.05, echo_log=False) as srv:
-        ns = srv.namespaces["ROOMS"]
+        ns = srv.bindings["ROOMS"]
         async with ws_connect(srv, "/r/t") as a:
             await a.send("memory")
             assert await recv(a) == "fresh"
@@ -105,7 +105,7 @@ async def test_hibernation_timer_over_the_wire():
 
 
 async def test_classic_room_over_the_wire(srv):
-    ns = srv.namespaces["CLASSIC"]
+    ns = srv.bindings["CLASSIC"]
     workers.ClassicRoom.emptied = asyncio.Event()
     async with ws_connect(srv, "/classic/c") as a, ws_connect(srv, "/classic/c") as b:
         await a.send("hi")

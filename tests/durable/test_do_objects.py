@@ -9,7 +9,7 @@ import pytest
 
 from wsguide import DurableObject, Request, Response, WebSocketPair
 from wsguide.durable import DurableObjectId, HibernationBlocked
-from wsguide.errors import Error
+from wsguide.core.errors import JsError as Error
 
 from ._helpers import connect, make_ns, within
 
@@ -62,7 +62,7 @@ def ns():
 
 
 def test_id_from_name_is_stable(ns):
-    a, b = ns.idFromName("lobby"), ns.id_from_name("lobby")
+    a, b = ns.idFromName("lobby"), ns.idFromName("lobby")
     assert a == b and a.equals(b) and hash(a) == hash(b)
     assert a.name == "lobby"
     assert re.fullmatch(r"[0-9a-f]{64}", str(a)) and a.toString() == str(a)
@@ -72,7 +72,7 @@ def test_id_from_name_is_stable(ns):
 
 
 def test_unique_ids_and_id_from_string(ns):
-    u1, u2 = ns.newUniqueId(), ns.new_unique_id()
+    u1, u2 = ns.newUniqueId(), ns.newUniqueId()
     assert u1 != u2 and u1.name is None
     assert ns.idFromString(str(u1)) == u1
     for bad in ("xyz", "A" * 64, str(u1)[:-1], 42):
@@ -252,25 +252,25 @@ async def test_id_repr_and_stub():
 
 
 class Waiter(DurableObject):
-    def start(self, gate: asyncio.Event):
-        self.ctx.waitUntil(gate.wait())
+    def start(self, gate: asyncio.Event, done: asyncio.Event):
+        self.ctx.waitUntil(self.work(gate, done))
         return "started"
+
+    @staticmethod
+    async def work(gate: asyncio.Event, done: asyncio.Event) -> None:
+        await gate.wait()
+        done.set()
 
 
 async def test_wait_until_keeps_the_object_awake():
     ns = make_ns(Waiter)
-    gate = asyncio.Event()
-    assert await ns.getByName("w").start(gate) == "started"
+    gate, done = asyncio.Event(), asyncio.Event()
+    assert await ns.getByName("w").start(gate, done) == "started"
     with pytest.raises(HibernationBlocked, match="waitUntil"):
         await ns.hibernate_now("w")
     gate.set()
-    await within(_all_done(ns.instance("w").ctx._host.tasks), "the waitUntil task")
+    await within(done.wait(), "the waitUntil work")
     assert await ns.hibernate_now("w") is True
-
-
-async def _all_done(tasks):
-    if tasks:
-        await asyncio.gather(*list(tasks))
 
 
 class Failing(DurableObject):

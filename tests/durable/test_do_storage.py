@@ -8,8 +8,10 @@ import math
 import pytest
 
 from wsguide import DurableObject
-from wsguide.errors import Error
-from wsguide.storage import DataCloneError, DurableObjectStorage, decode_value, encode_value
+from wsguide.core.errors import JsError as Error
+from wsguide.core.codec import decode_value, encode_value
+from wsguide.core.errors import DataCloneError
+from wsguide.durable.storage import DurableObjectStorage
 
 from ._helpers import make_ns
 
@@ -157,10 +159,10 @@ async def test_one_database_per_object_on_disk(tmp_path):
     assert await ns.getByName("b").add("y") == ["y"]
     files = sorted(p.name for p in (tmp_path / "do" / "Notes").iterdir() if p.suffix == ".sqlite")
     assert files == sorted([f"{ns.idFromName('a')}.sqlite", f"{ns.idFromName('b')}.sqlite"])
-    await ns.close()
+    await ns.aclose()
     ns2 = make_ns(Notes, persist=tmp_path)
     assert await ns2.getByName("a").add("z") == ["x", "z"]
-    await ns2.close()
+    await ns2.aclose()
 
 
 async def test_storage_survives_hibernation():

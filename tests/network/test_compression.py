@@ -64,7 +64,7 @@ async def test_websockets_client_sees_the_negotiated_extension():
 
 async def test_answer_to_a_browser_style_offer_is_workerds():
     # Chromium and websockets offer "permessage-deflate; client_max_window_bits";
-    # workerd answers exactly this (tests/parity/FINDINGS.md F6).
+    # workerd answers exactly this (docs/findings.md F6).
     async with serve(Echo) as srv:
         peer = await RawPeer.connect(srv.port, extra_headers=OFFER)
         peer.close_transport()
@@ -111,7 +111,7 @@ async def test_worker_fetch_without_extensions_header_offers_none():
 async def test_worker_fetch_asking_for_deflate_gets_it_when_the_flag_is_on():
     seen = await _upstream_extensions({}, {"Upgrade": "websocket", "Sec-WebSocket-Extensions": "permessage-deflate"})
     assert seen["ext"].startswith("permessage-deflate")
-    assert seen["ws_ext"] == ""  # workerd reports "" on a fetched socket (FINDINGS F7)
+    assert seen["ws_ext"] == ""  # workerd reports "" on a fetched socket (findings F7)
 
 
 async def test_worker_fetch_asking_for_deflate_is_stripped_when_the_flag_is_off():

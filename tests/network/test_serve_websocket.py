@@ -250,17 +250,6 @@ async def _until(predicate) -> None:
         await asyncio.sleep(0)  # yield to the loop; bounded() puts a limit on it
 
 
-async def test_trace_records_the_handshake_and_frames_with_ports_masked():
-    async with serve(Echo, trace=True) as srv, connect(srv.ws_url, proxy=None) as ws:
-        await ws.send("hello")
-        await bounded(ws.recv(), "the echo")
-    trace = srv.wire_trace()
-    assert "< GET / HTTP/1.1" in trace
-    assert "< Host: 127.0.0.1:PORT" in trace
-    assert "> HTTP/1.1 101 Switching Protocols" in trace
-    assert trace.index("< TEXT 'hello' [5 bytes]") < trace.index("> TEXT 'hello' [5 bytes]")
-
-
 async def test_returning_an_accepted_end_sends_101_then_drops_the_connection():
     class Wrong(WorkerEntrypoint):
         async def fetch(self, request):
@@ -293,18 +282,6 @@ async def test_too_big_close_reason_is_workerds_text(rec):
         peer.close_transport()
     assert opcode == 0x8
     assert payload[2:].decode() == f"Message is too large: {limit + 1} > {limit}"
-
-
-def test_protocol_error_object_has_the_event_text_without_uncaught():
-    from types import SimpleNamespace
-
-    from wsguide.transport import _protocol_error
-
-    message = ("Uncaught Error: WebSocket protocol error; protocolError.statusCode = 1009; "
-               "protocolError.description = Message is too large: 33554433 > 33554432")
-    err = _protocol_error(SimpleNamespace(protocol=SimpleNamespace(parser_exc=None)), message)
-    # workerd's ErrorEvent.error (golden too-big-message, durable-object-hibernation)
-    assert f"{err.name}: {err}" == message.removeprefix("Uncaught ")
 
 
 async def test_reason_over_123_bytes_goes_on_the_wire_when_the_limit_is_off():

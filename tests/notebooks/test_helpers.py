@@ -8,7 +8,7 @@ import struct
 import pytest
 from websockets.asyncio.client import connect
 
-from wsguide import Response, WebSocket, WebSocketPair, WorkerEntrypoint, check, serve
+from wsguide import Response, WebSocket, WebSocketPair, WorkerEntrypoint, doctor, serve
 from wsguide.js import console
 from wsguide.notebook import (
     EventLog,
@@ -25,7 +25,7 @@ from wsguide.notebook import (
     wait_for_log,
     wire_tap,
 )
-from wsguide.timing import _timeout_factor
+from wsguide.teach.waits import _timeout_factor
 
 
 class GuideEcho(WorkerEntrypoint):
@@ -116,7 +116,7 @@ async def test_wait_for_log_returns_the_line():
 
 
 def test_show_log_shortens_tracebacks(capsys):
-    from wsguide.log import WorkerLog
+    from wsguide.core.log import WorkerLog
 
     log = WorkerLog()
     log.write("log", "plain line")
@@ -210,8 +210,8 @@ async def test_wire_tap_reads_a_raw_close_code_and_a_plain_frame():
 
 
 # -- the set-up check -------------------------------------------------------------------
-def test_wsguide_check_main_prints_a_verdict(capsys):
-    assert check.main(["--no-browser"]) == 0
+def test_wsguide_doctor_main_prints_a_verdict(capsys):
+    assert doctor.main(["--no-browser"]) == 0
     out = capsys.readouterr().out
     assert "[ OK ] loopback server" in out
     assert "required checks passed" in out
@@ -223,5 +223,5 @@ def test_a_patched_asyncio_run_is_reported(monkeypatch):
 
     fake_run.__module__ = "nest_asyncio"
     monkeypatch.setattr(asyncio, "run", fake_run)
-    result = check.check_asyncio_not_patched()
-    assert result.status == check.FAIL and "nest_asyncio" in result.detail
+    result = doctor.check_asyncio_not_patched()
+    assert result.status == doctor.FAIL and "nest_asyncio" in result.detail

@@ -11,7 +11,7 @@ writes the same errors to its Worker log) are dropped, as are the ``Server``/``D
 it marked the scenario done carry ``afterDone`` on both sides; the flag is dropped and the
 entries are compared like any other, loosely at the end of a report: workerd's trailing late
 entries that wsguide's shorter report does not have are not asked for (a late entry lands in a
-report only if it came before the driver fetched it; FINDINGS F1).
+report only if it came before the driver fetched it; findings F1).
 
 Lists of entries (``events``, ``log``, ``target``) are aligned with difflib, so one missing
 or extra entry is one difference: ``worker.log[-7]`` is golden entry 7 with nothing matching
@@ -202,7 +202,7 @@ class Expected:
 
 def _seen_by_target(*indices: int, version: bool = True) -> dict[str, tuple[Any, Any]]:
     """The handshake headers the ``/_target`` route sees: none through workerd's in-process
-    service binding / globalOutbound (FINDINGS F7), the real ones over wsguide's loopback."""
+    service binding / globalOutbound (findings F7), the real ones over wsguide's loopback."""
     out: dict[str, tuple[Any, Any]] = {}
     for i in indices:
         out[f"worker.target[{i}].headers.connection"] = (None, "Upgrade")

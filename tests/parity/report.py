@@ -3,7 +3,7 @@
     .venv/bin/python -m tests.parity.report          # runs the comparison, writes docs/parity.md
     .venv/bin/python -m tests.parity.report --check  # exit 1 if docs/parity.md is not up to date
 
-Needs no workerd: the golden transcripts in tests/parity/golden are workerd's (see FINDINGS.md).
+Needs no workerd: the golden transcripts in tests/parity/golden are workerd's (see docs/findings.md).
 """
 
 from __future__ import annotations

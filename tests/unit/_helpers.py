@@ -1,8 +1,8 @@
 """Helpers for the sans-I/O unit tests: deterministic delivery, event recording.
 
-Delivery between pair ends is never synchronous. Outside a running event loop
-wsguide keeps the deliveries in ``wsguide.websocket._pending`` until
-``run_pending()`` is called; :func:`drain` calls it until nothing is left.
+Delivery between pair ends is never synchronous: the test's isolate (see
+``conftest.py``) has a :class:`~wsguide.core.isolate.ManualScheduler`, and
+:func:`drain` runs what it queued until nothing is left.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from wsguide import compat as _compat
-from wsguide.compat import Compat
-from wsguide.websocket import WebSocket, WebSocketPair, run_pending
+from wsguide.core import isolate as _isolate
+from wsguide.core.compat import Compat
+from wsguide.core.pair import WebSocketPair
+from wsguide.core.websocket import WebSocket
 
 # Dates on each side of the flag boundaries (spec §8).
 CURRENT = "2026-11-01"
@@ -21,23 +22,20 @@ CURRENT = "2026-11-01"
 
 def drain() -> int:
     """Run every pending delivery (and the ones they schedule); return how many ran."""
-    total = 0
-    while True:
-        ran = run_pending()
-        if not ran:
-            return total
-        total += ran
+    return _isolate.current().scheduler.run_all()
+
+
+def run_pending() -> int:
+    """Run only the deliveries queued so far (not the ones they schedule)."""
+    return _isolate.current().scheduler.run_pending()
 
 
 @contextlib.contextmanager
 def compat_ctx(date: str | None = None, flags: Iterable[str] = ()) -> Iterator[Compat]:
     """Make new sockets follow ``Compat(date, flags)`` while the block runs."""
     compat = Compat(date, flags)
-    token = _compat.current.set(compat)
-    try:
+    with _isolate.current().with_compat(compat).entered():
         yield compat
-    finally:
-        _compat.current.reset(token)
 
 
 def make_pair(date: str | None = None, flags: Iterable[str] = ()) -> tuple[WebSocket, WebSocket]:
@@ -97,19 +95,24 @@ class Recorder:
 
 
 class FakeTransport:
-    """A stand-in for the network leg (``wsguide.websocket.Transport``): no sockets."""
+    """A stand-in for the network leg (``wsguide.core.websocket.Transport``): no sockets."""
 
     def __init__(self) -> None:
-        self.protocol: str | None = None
-        self.extensions: str | None = None
-        self.sent: list[tuple[Any, ...]] = []
+        self.sent: list[Any] = []
         self.receivers: list[Any] = []
 
-    def send_item(self, item: tuple[Any, ...]) -> None:
+    def send(self, item: Any) -> None:
         self.sent.append(item)
-
-    def send_message(self, data: Any) -> None:
-        self.sent.append(("message", data))
 
     def start_reading(self, receiver: Any) -> None:
         self.receivers.append(receiver)
+
+
+class Owner:
+    """A stand-in for the Durable Object that owns a hibernatable socket: records its input."""
+
+    def __init__(self) -> None:
+        self.inputs: list[tuple[WebSocket, Any]] = []
+
+    def on_socket_input(self, ws: WebSocket, item: Any) -> None:
+        self.inputs.append((ws, item))

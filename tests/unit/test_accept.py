@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from wsguide import WebSocket
-from wsguide.websocket import SocketState
+from wsguide.core.messages import Disconnect
+from wsguide.core.states import SocketState
 
-from ._helpers import FakeTransport, Recorder, accepted, drain, ends
+from ._helpers import FakeTransport, Owner, Recorder, accepted, drain, ends
 
 MSG_NEW_WEBSOCKET = "Websockets obtained from the 'new WebSocket()' constructor cannot call accept"
 MSG_RELEASED = "Can't accept() WebSocket that was already used in a response."
@@ -69,7 +70,7 @@ def test_accept_takes_allow_half_open_from_an_options_dict(end):
 
 def test_accept_on_released_end_raises_typeerror(end):
     this, _ = ends(end)
-    this._couple(FakeTransport())
+    this.couple(FakeTransport())
     with pytest.raises(TypeError) as info:
         this.accept()
     assert str(info.value) == MSG_RELEASED
@@ -77,7 +78,7 @@ def test_accept_on_released_end_raises_typeerror(end):
 
 def test_accept_after_hibernation_accept_raises_typeerror(end):
     this, _ = ends(end)
-    this._become_accepted(hibernatable=True)  # what ctx.acceptWebSocket(ws) does
+    this.accept_hibernatable(Owner())  # what ctx.acceptWebSocket(ws) does
     with pytest.raises(TypeError) as info:
         this.accept()
     assert str(info.value) == MSG_HIBERNATION
@@ -101,7 +102,7 @@ def test_accept_after_close_during_connect_raises_released_text(connects):
 
 def test_accept_on_connected_new_websocket_is_a_noop(connects):
     ws = WebSocket("ws://example.invalid/")
-    ws._state = SocketState.ACCEPTED  # what a completed handshake does
+    ws.connection_opened(FakeTransport(), None, None)  # what a completed handshake does
     ws.accept()
     assert ws.state is SocketState.ACCEPTED
 
@@ -166,7 +167,7 @@ def test_half_open_socket_is_not_released_until_it_closes_too(end):
 
 def test_socket_is_released_after_peer_vanished(end):
     this, _ = accepted(end)
-    this._receive(("disconnect",))
+    this.receive(Disconnect())
     drain()
     assert this.state is SocketState.RELEASED
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from wsguide.core.messages import Message
+
 from ._helpers import Recorder, accepted, drain, ends
 
 MSG_AFTER_CLOSE = "Can't call WebSocket send() after close()."
@@ -188,6 +190,6 @@ def test_messages_after_a_received_close_are_not_delivered(end):
     rec = Recorder(this)
     peer.close(1000)
     drain()
-    this._receive(("message", "stray"))  # a frame after the Close (network leg)
+    this.receive(Message("stray"))  # a frame after the Close (network leg)
     drain()
     assert rec.events == [("close", 1000, "", True)]

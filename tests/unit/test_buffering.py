@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from wsguide.websocket import run_pending
 
-from ._helpers import Recorder, accepted, drain, ends
+from ._helpers import Recorder, accepted, drain, ends, run_pending
 
 
 def test_messages_to_unaccepted_peer_are_not_delivered(end):
@@ -91,7 +90,7 @@ def test_buffered_messages_and_close_keep_their_order(end):
     peer.accept()
     drain()
     # workerd then reports "Network connection lost." on the end that received data
-    # and answered the Close (tests/parity/FINDINGS.md F1).
+    # and answered the Close (docs/findings.md F1).
     assert rec.events == [("message", "a"), ("message", b"b"), ("close", 4000, "end", True), ("error", "Uncaught Error: Network connection lost.")]
 
 
@@ -158,13 +157,6 @@ async def test_buffered_messages_arrive_on_a_later_turn_after_accept(end):
     assert rec.events == []
     await asyncio.sleep(0)
     assert rec.messages == ["a", "b"]
-
-
-async def test_inside_a_running_loop_nothing_waits_for_run_pending(end):
-    this, peer = accepted(end)
-    this.send("a")
-    assert run_pending() == 0
-    await asyncio.sleep(0)
 
 
 async def test_pair_error_after_answering_a_close_waits_until_the_peer_is_released():

@@ -8,8 +8,10 @@ import builtins
 import pytest
 
 from wsguide import DOMException, InvalidAccessError, WebSocket
-from wsguide.errors import SyntaxError as DOMSyntaxError
-from wsguide.websocket import SocketState
+from wsguide.core.errors import JsError
+from wsguide.core.messages import Close, Disconnect, Failure
+from wsguide.core.errors import DOMSyntaxError
+from wsguide.core.states import SocketState
 
 from ._helpers import FakeTransport, Recorder, accepted, drain, ends
 
@@ -78,7 +80,7 @@ def test_invalid_close_code_is_checked_even_after_close(end):
 
 def test_invalid_close_code_is_checked_on_a_released_end(end):
     this, _ = ends(end)
-    this._couple(FakeTransport())
+    this.couple(FakeTransport())
     with pytest.raises(InvalidAccessError) as info:
         this.close(5000)
     assert str(info.value) == invalid_code_text(5000)
@@ -197,7 +199,7 @@ def test_close_twice_is_a_silent_noop(end):
 def test_close_after_error_is_a_silent_noop(end):
     this, peer = accepted(end)
     rec = Recorder(peer)
-    this._receive(("error", "Uncaught Error: boom", None))
+    this.receive(Failure(JsError("boom")))
     this.close(1000)
     drain()
     assert rec.closes == []
@@ -205,14 +207,14 @@ def test_close_after_error_is_a_silent_noop(end):
 
 def test_close_after_peer_disconnect_is_a_silent_noop(end):
     this, _ = accepted(end)
-    this._receive(("disconnect",))
+    this.receive(Disconnect())
     assert this.close(1000) is None
 
 
 def test_close_on_released_end_is_a_silent_noop(end):
     this, _ = ends(end)
     transport = FakeTransport()
-    this._couple(transport)
+    this.couple(transport)
     this.close(1000, "bye")
     assert transport.sent == []
 
@@ -224,7 +226,7 @@ def test_close_is_queued_after_pending_sends(end):
     this.send("b")
     this.close(1000, "done")
     drain()
-    # The trailing error is workerd's, observed (tests/parity/FINDINGS.md F1).
+    # The trailing error is workerd's, observed (docs/findings.md F1).
     assert rec.events == [("message", "a"), ("message", "b"), ("close", 1000, "done", True), ("error", "Uncaught Error: Network connection lost.")]
 
 
@@ -272,7 +274,7 @@ DISCONNECT_REASON = "WebSocket disconnected without sending Close frame."
 def test_peer_vanishing_gives_close_1006_not_clean(end):
     this, _ = accepted(end)
     rec = Recorder(this)
-    this._receive(("disconnect",))  # what the network leg reports
+    this.receive(Disconnect())  # what the network leg reports
     assert rec.closes == [(1006, DISCONNECT_REASON, False)]
 
 
@@ -281,7 +283,7 @@ def test_peer_vanishing_after_a_close_frame_gives_no_second_close_event(end):
     rec = Recorder(this)
     peer.close(1000)
     drain()
-    this._receive(("disconnect",))
+    this.receive(Disconnect())
     assert rec.closes == [(1000, "", True)]
 
 
@@ -292,8 +294,8 @@ def test_close_frame_is_the_last_event(end):
     rec = Recorder(this)
     peer.close(1000)
     drain()
-    this._receive(("close", 1001, "again"))
-    this._receive(("disconnect",))
+    this.receive(Close(1001, "again"))
+    this.receive(Disconnect())
     assert rec.events == [("close", 1000, "", True)]
 
 
@@ -316,12 +318,12 @@ async def settle() -> None:
 @pytest.fixture
 def handshake_forbidden(monkeypatch):
     """Fail the test if the handshake ever starts (it must be cancelled first)."""
-    import wsguide.client
+    import wsguide.net.client
 
     def forbidden(*args, **kwargs):
         pytest.fail("the handshake started: close() should have cancelled it")
 
-    monkeypatch.setattr(wsguide.client, "_ws_connect", forbidden)
+    monkeypatch.setattr(wsguide.net.client, "_ws_connect", forbidden)
 
 
 async def test_close_before_open_gives_error_then_close_1006(handshake_forbidden):

@@ -7,8 +7,10 @@ import datetime
 import pytest
 
 from wsguide import DEFAULT_COMPATIBILITY_DATE, Compat, InvalidAccessError, WebSocketPair
-from wsguide import compat as compat_module
-from wsguide.errors import SyntaxError as DOMSyntaxError
+import contextvars
+
+from wsguide.core import isolate as isolate_module
+from wsguide.core.errors import DOMSyntaxError
 
 from ._helpers import Recorder, accepted, compat_ctx, drain
 
@@ -127,20 +129,20 @@ def test_compat_equality_by_date_and_flags():
 
 
 # --------------------------------------------------------- which Compat a pair uses
-def test_pair_outside_a_worker_follows_the_release_default():
-    a, _ = WebSocketPair()
-    assert a.compat == Compat(DEFAULT_COMPATIBILITY_DATE)
+def test_code_outside_any_worker_runs_with_the_release_default():
+    outside = contextvars.Context().run(isolate_module.current)
+    assert outside.compat == Compat(DEFAULT_COMPATIBILITY_DATE)
 
 
 def test_pair_follows_the_running_workers_compat():
     with compat_ctx("2026-03-16"):
         a, b = WebSocketPair()
-    assert (a.compat.date, b.binaryType) == ("2026-03-16", "arraybuffer")
+    assert (a.isolate.compat.date, b.binaryType) == ("2026-03-16", "arraybuffer")
 
 
-def test_compat_default_returns_the_current_context_value():
+def test_current_isolate_is_the_one_entered():
     with compat_ctx("2025-05-05") as c:
-        assert compat_module.default() is c
+        assert isolate_module.current().compat is c
 
 
 # ------------------------------------------------------------------ pedantic_wpt

@@ -11,8 +11,8 @@ import builtins
 import pytest
 
 from wsguide import DOMException, WebSocket
-from wsguide.errors import SyntaxError as DOMSyntaxError
-from wsguide.websocket import SocketState
+from wsguide.core.errors import DOMSyntaxError
+from wsguide.core.states import SocketState
 
 PREFIX = "WebSocket Constructor: "
 URL_INVALID = PREFIX + "The url is invalid."
@@ -95,7 +95,7 @@ def test_valid_url_starts_exactly_one_connection(connects):
 
 def test_new_websocket_is_connecting(connects):
     ws = WebSocket("ws://example.invalid/")
-    assert (ws.readyState, ws.state) == (0, SocketState.CONNECTING_NATIVE)
+    assert (ws.readyState, ws.state) == (0, SocketState.CONNECTING)
 
 
 def test_new_websocket_url_is_the_string_passed(connects):
@@ -109,17 +109,17 @@ def test_new_websocket_protocol_and_extensions_are_empty_until_connected(connect
 
 def test_protocol_duplicate_check_is_case_sensitive(connects):
     ws = WebSocket("ws://example.invalid/", ["chat", "Chat"])
-    assert ws._offered_protocols == ["chat", "Chat"]
+    assert ws.offered_protocols == ["chat", "Chat"]
 
 
 def test_empty_protocol_list_is_allowed(connects):
-    assert WebSocket("ws://example.invalid/", [])._offered_protocols == []
+    assert WebSocket("ws://example.invalid/", []).offered_protocols == []
 
 
 def test_single_protocol_string_is_offered(connects):
-    assert WebSocket("ws://example.invalid/", "chat.v2")._offered_protocols == ["chat.v2"]
+    assert WebSocket("ws://example.invalid/", "chat.v2").offered_protocols == ["chat.v2"]
 
 
 @pytest.mark.parametrize("token", ['a"b', "x-y_z.1~!#$%&'*+^`|"])
 def test_protocol_token_allows_visible_ascii_outside_the_separator_list(connects, token):
-    assert WebSocket("ws://example.invalid/", token)._offered_protocols == [token]
+    assert WebSocket("ws://example.invalid/", token).offered_protocols == [token]

@@ -7,7 +7,9 @@ import asyncio
 import pytest
 
 from wsguide import CloseEvent, ErrorEvent, Event, MessageEvent
-from wsguide.events import EventTarget, add_handler_properties
+from wsguide.core.errors import JsError
+from wsguide.core.messages import Failure
+from wsguide.core.events import EventTarget, add_handler_properties
 
 from ._helpers import Recorder, accepted, drain
 
@@ -332,8 +334,8 @@ def test_error_item_dispatches_an_error_event_once(end):
     this, _ = accepted(end)
     seen = []
     this.addEventListener("error", seen.append)
-    this._receive(("error", "Uncaught Error: first", None))
-    this._receive(("error", "Uncaught Error: second", None))
+    this.receive(Failure(JsError("first")))
+    this.receive(Failure(JsError("second")))
     assert [e.message for e in seen] == ["Uncaught Error: first"]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from wsguide import WebSocket, WebSocketPair
-from wsguide.websocket import SocketState
+from wsguide.core.states import SocketState
 
 from ._helpers import Recorder, accepted, drain, ends, make_pair
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wsguide import WebSocket
+from wsguide.core.errors import JsError
+from wsguide.core.messages import Disconnect, Failure
 
 from ._helpers import FakeTransport, Recorder, accepted, drain, ends
 
@@ -66,20 +68,20 @@ def test_ready_state_is_closed_on_the_end_that_closed_first_once_the_reply_arriv
 
 def test_ready_state_is_closed_after_an_error(end):
     this, _ = accepted(end)
-    this._receive(("error", "Uncaught Error: boom", None))
+    this.receive(Failure(JsError("boom")))
     assert this.readyState == 3
 
 
 def test_ready_state_stays_open_after_peer_vanished(end):
-    # Observed on workerd (tests/parity/FINDINGS.md F2): the 1006 close event sees 1.
+    # Observed on workerd (docs/findings.md F2): the 1006 close event sees 1.
     this, _ = accepted(end)
-    this._receive(("disconnect",))
+    this.receive(Disconnect())
     assert this.readyState == 1
 
 
 def test_close_after_peer_vanished_is_silent_and_makes_ready_state_closing(end):
     this, _ = accepted(end)
-    this._receive(("disconnect",))
+    this.receive(Disconnect())
     this.close(1000)
     assert this.readyState == 2
 
@@ -94,14 +96,14 @@ def test_ready_state_is_closing_while_close_waits_for_unaccepted_peer(end):
 
 def test_end_returned_in_a_response_stays_open(end):
     this, _ = ends(end)
-    this._couple(FakeTransport())
+    this.couple(FakeTransport())
     assert this.readyState == 1
 
 
 def test_end_returned_in_a_response_stays_open_after_peer_closes(end):
     this, peer = ends(end)
     peer.accept()
-    this._couple(FakeTransport())
+    this.couple(FakeTransport())
     peer.close(1000)
     drain()
     assert this.readyState == 1
@@ -125,9 +127,3 @@ def test_ready_state_inside_own_close_listener_is_closed_with_auto_reply(end):
     peer.close(1000)
     drain()
     assert rec.ready_states == [3]
-
-
-def test_snake_case_ready_state_alias(end):
-    this, _ = accepted(end)
-    this.close(1000)
-    assert this.ready_state == this.readyState == 2

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from wsguide import RangeError, Response, WebSocketPair
+from wsguide import JsRangeError as RangeError
+from wsguide import Response, WebSocketPair
 
 MSG_WS_NEEDS_101 = "Responses with a WebSocket must have status code 101."
 MSG_STATUS_RANGE = (
@@ -79,7 +80,7 @@ def test_default_status_is_200():
 
 @pytest.mark.parametrize("status", [426, 200, 404])
 def test_constructed_response_status_text_defaults_to_empty(status):
-    # As in JavaScript (and observed on workerd, FINDINGS F11); the wire still
+    # As in JavaScript (and observed on workerd, findings F11); the wire still
     # carries the standard reason phrase.
     assert Response("x", status=status).status_text == ""
 

@@ -1,6 +1,6 @@
 """Spec §4.3: returning an end in a Response — the TypeErrors, and the end becoming inert.
 
-``WebSocket._check_returnable()`` holds the runtime's checks; ``_couple(transport)``
+``WebSocket.check_returnable()`` holds the runtime's checks; ``_couple(transport)``
 is what the runtime does once the Response is sent. A :class:`FakeTransport`
 stands in for the network.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 import pytest
 
 from wsguide import WebSocket
-from wsguide.websocket import SocketState
+from wsguide.core.messages import Close, Message
+from wsguide.core.states import SocketState
 
-from ._helpers import FakeTransport, Recorder, drain, ends
+from ._helpers import FakeTransport, Owner, Recorder, drain, ends
 
 MSG_NEW_WEBSOCKET = "Can't return WebSocket in a Response if it was created with `new WebSocket()`"
 MSG_RELEASED = "Can't return WebSocket that was already used in a response."
@@ -25,49 +26,49 @@ def coupled(end: int) -> tuple[WebSocket, WebSocket, FakeTransport]:
     """(returned end, its peer, the transport it was coupled to)."""
     this, peer = ends(end)
     transport = FakeTransport()
-    this._couple(transport)
+    this.couple(transport)
     return this, peer, transport
 
 
 # ------------------------------------------------------------------ the checks
 def test_fresh_end_is_returnable(end):
     this, _ = ends(end)
-    assert this._check_returnable() is None
+    assert this.check_returnable() is None
 
 
 def test_end_whose_peer_is_accepted_is_returnable(end):
     this, peer = ends(end)
     peer.accept()
-    assert this._check_returnable() is None
+    assert this.check_returnable() is None
 
 
 def test_returning_an_accepted_end_raises_typeerror(end):
     this, _ = ends(end)
     this.accept()
     with pytest.raises(TypeError) as info:
-        this._check_returnable()
+        this.check_returnable()
     assert str(info.value) == MSG_ACCEPTED
 
 
 def test_returning_a_hibernatable_end_raises_typeerror(end):
     this, _ = ends(end)
-    this._become_accepted(hibernatable=True)  # what ctx.acceptWebSocket(ws) does
+    this.accept_hibernatable(Owner())  # what ctx.acceptWebSocket(ws) does
     with pytest.raises(TypeError) as info:
-        this._check_returnable()
+        this.check_returnable()
     assert str(info.value) == MSG_HIBERNATABLE
 
 
 def test_returning_an_end_twice_raises_typeerror(end):
     this, _, _ = coupled(end)
     with pytest.raises(TypeError) as info:
-        this._check_returnable()
+        this.check_returnable()
     assert str(info.value) == MSG_RELEASED
 
 
 def test_returning_a_new_websocket_raises_typeerror(connects):
     ws = WebSocket("ws://example.invalid/")
     with pytest.raises(TypeError) as info:
-        ws._check_returnable()
+        ws.check_returnable()
     assert str(info.value) == MSG_NEW_WEBSOCKET
 
 
@@ -75,7 +76,7 @@ def test_couple_raises_the_same_typeerror_for_an_accepted_end(end):
     this, _ = ends(end)
     this.accept()
     with pytest.raises(TypeError) as info:
-        this._couple(FakeTransport())
+        this.couple(FakeTransport())
     assert str(info.value) == MSG_ACCEPTED
 
 
@@ -83,14 +84,14 @@ def test_failed_couple_leaves_the_end_accepted(end):
     this, _ = ends(end)
     this.accept()
     with pytest.raises(TypeError):
-        this._couple(FakeTransport())
+        this.couple(FakeTransport())
     assert this.state is SocketState.ACCEPTED
 
 
 def test_couple_twice_raises_already_used(end):
     this, _, _ = coupled(end)
     with pytest.raises(TypeError) as info:
-        this._couple(FakeTransport())
+        this.couple(FakeTransport())
     assert str(info.value) == MSG_RELEASED
 
 
@@ -137,8 +138,8 @@ def test_coupled_end_listeners_never_fire(end):
 def test_coupled_end_ignores_incoming_items(end):
     this, _, _ = coupled(end)
     rec = Recorder(this)
-    this._receive(("message", "x"))
-    this._receive(("close", 1000, ""))
+    this.receive(Message("x"))
+    this.receive(Close(1000, ""))
     assert (rec.events, this.readyState) == ([], 1)
 
 
@@ -149,7 +150,7 @@ def test_peer_sends_go_to_the_transport_in_order(end):
     peer.send("a")
     peer.send(b"b")
     peer.close(1000, "bye")
-    assert transport.sent == [("message", "a"), ("message", b"b"), ("close", 1000, "bye")]
+    assert transport.sent == [Message("a"), Message(b"b"), Close(1000, "bye")]
 
 
 def test_messages_buffered_before_coupling_flush_to_the_transport(end):
@@ -157,15 +158,15 @@ def test_messages_buffered_before_coupling_flush_to_the_transport(end):
     peer.accept()
     peer.send("early")
     transport = FakeTransport()
-    this._couple(transport)
-    assert transport.sent == [("message", "early")]
+    this.couple(transport)
+    assert transport.sent == [Message("early")]
 
 
 def test_transport_starts_reading_when_peer_was_already_accepted(end):
     this, peer = ends(end)
     peer.accept()
     transport = FakeTransport()
-    this._couple(transport)
+    this.couple(transport)
     assert len(transport.receivers) == 1
 
 
@@ -181,22 +182,22 @@ def test_items_from_the_transport_reach_the_peer(end):
     peer.accept()
     rec = Recorder(peer)
     receive = transport.receivers[0]
-    receive(("message", "from client"))
-    receive(("close", 1001, "leaving"))
+    receive(Message("from client"))
+    receive(Close(1001, "leaving"))
     assert rec.events == [("message", "from client"), ("close", 1001, "leaving", True)]
 
 
 def test_peer_auto_reply_goes_to_the_transport(end):
     this, peer, transport = coupled(end)
     peer.accept()
-    transport.receivers[0](("close", 1000, "bye"))
-    assert transport.sent == [("close", 1000, "bye")]
+    transport.receivers[0](Close(1000, "bye"))
+    assert transport.sent == [Close(1000, "bye")]
 
 
 def test_no_upgrade_header_text_matches_the_runtime():
     # The check itself needs a request from the network (runtime.py, tests/network);
     # here only the text the runtime uses is pinned against the spec.
-    from wsguide.websocket import MSG_RETURN_NO_UPGRADE
+    from wsguide.core.texts import RETURN_NO_UPGRADE as MSG_RETURN_NO_UPGRADE
 
     assert MSG_RETURN_NO_UPGRADE == (
         "Worker tried to return a WebSocket in a response to a request which did not contain "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from wsguide import WebSocket
+from wsguide.core.errors import JsError
+from wsguide.core.messages import Disconnect, Failure
 
 from ._helpers import FakeTransport, Recorder, accepted, drain, ends
 
@@ -57,7 +59,7 @@ def test_send_after_close_raises_even_after_an_error(end):
     # closedOutgoing is checked before outgoingAborted.
     this, _ = accepted(end)
     this.close(1000)
-    this._receive(("error", "Uncaught Error: boom", None))
+    this.receive(Failure(JsError("boom")))
     with pytest.raises(TypeError) as info:
         this.send("late")
     assert str(info.value) == MSG_AFTER_CLOSE
@@ -164,14 +166,14 @@ def test_send_is_allowed_after_receiving_a_close_frame(end):
 
 def test_send_after_peer_disconnect_is_silently_ignored(end):
     this, _ = accepted(end)
-    this._receive(("disconnect",))
+    this.receive(Disconnect())
     assert this.send("into the void") is None
 
 
 def test_send_after_error_is_silently_ignored(end):
     this, peer = accepted(end)
     rec = Recorder(peer)
-    this._receive(("error", "Uncaught Error: boom", None))
+    this.receive(Failure(JsError("boom")))
     this.send("after error")
     drain()
     assert rec.messages == []
@@ -180,7 +182,7 @@ def test_send_after_error_is_silently_ignored(end):
 def test_send_on_end_returned_in_a_response_is_silently_ignored(end):
     this, peer = ends(end)
     transport = FakeTransport()
-    this._couple(transport)
+    this.couple(transport)
     this.send("ignored")
     assert transport.sent == []
 

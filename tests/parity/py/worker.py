@@ -42,7 +42,9 @@ from wsguide import (
     console,
     fetch,
 )
-from wsguide.errors import DOMException, Error, RangeError, js_error_string
+from wsguide.core.errors import DOMException, js_error_string
+from wsguide.core.errors import JsError as Error
+from wsguide.core.errors import JsRangeError as RangeError
 
 __all__ = ["Default", "HibernationRoom", "REPORTS", "reset"]
 

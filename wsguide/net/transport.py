@@ -1,8 +1,8 @@
 """The network leg of a WebSocket: a ``websockets`` connection as a Transport.
 
 :class:`NetworkTransport` turns a ``websockets`` connection (server or client
-side) into what :mod:`wsguide.websocket` expects of a
-:class:`~wsguide.websocket.Transport`: ordered, non-blocking output, and a
+side) into what :mod:`wsguide.core.websocket` expects of a
+:class:`~wsguide.core.websocket.Transport`: ordered, non-blocking output, and a
 reader that starts only when the socket is accepted. It also writes the few
 things workerd puts on the wire differently from ``websockets``: any close
 code ``close()`` accepted, and the 1009 reason text.
@@ -20,12 +20,15 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.connection import broadcast
-from websockets.exceptions import ConnectionClosed, ProtocolError
+from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ProtocolError as RefusedByWebsockets
 from websockets.frames import CLOSE, Close, Frame
 from websockets.protocol import CLIENT, CLOSING, OPEN, SERVER
 
-from .errors import Error, js_error_string
-from .log import WorkerLog
+from ..core.errors import ProtocolError, js_error_string
+from ..core.log import WorkerLog
+from ..core.messages import Close as CloseItem
+from ..core.messages import Disconnect, Failure, Item, Message
 
 __all__ = ["NetworkTransport", "send_close_frame", "use_workerd_close_reasons"]
 
@@ -55,15 +58,12 @@ def _server_frame(data: str | bytes) -> bytes:
     return _last_frame
 
 
-def _too_big_message(conn: Any, limit: int) -> str:
+def _too_big(conn: Any, limit: int) -> ProtocolError:
     exc = getattr(conn.protocol, "parser_exc", None)
     size = getattr(exc, "size", None)
     current = getattr(exc, "current_size", None) or 0
     total = (size or 0) + current
-    return (
-        "Uncaught Error: WebSocket protocol error; protocolError.statusCode = 1009; "
-        f"protocolError.description = Message is too large: {total} > {limit}"
-    )
+    return _protocol_error(conn, 1009, f"Message is too large: {total} > {limit}")
 
 
 def send_close_frame(conn: Any, code: int | None, reason: str) -> None:
@@ -80,13 +80,13 @@ def send_close_frame(conn: Any, code: int | None, reason: str) -> None:
     else:
         try:
             protocol.send_close(code, reason)
-        except ProtocolError:
+        except RefusedByWebsockets:
             payload = struct.pack("!H", code) + reason.encode("utf-8")
             if len(payload) <= 125:
                 protocol.send_frame(Frame(CLOSE, payload))
             else:
                 # no_websocket_close_reason_byte_limit: workerd puts the oversized Close
-                # frame on the wire as is (FINDINGS F11); websockets would refuse to.
+                # frame on the wire as is (findings F11); websockets would refuse to.
                 protocol.writes.append(_raw_close_frame(payload, mask=protocol.side is CLIENT))
             protocol.close_sent = Close(code, reason)
             protocol.state = CLOSING
@@ -206,6 +206,10 @@ class NetworkTransport:
         # Let websockets finish the handshake and the TCP close in the background.
         self.closer = asyncio.ensure_future(conn.wait_closed())
 
+    def abort(self) -> None:
+        """Drop the TCP connection at once, without a Close frame."""
+        self.conn.transport.abort()
+
     def shutdown(self) -> None:
         """The server is stopping: answer a held Close now (1001, going away)."""
         if self.held is not None:
@@ -233,16 +237,14 @@ class NetworkTransport:
             protocol.send_binary(data)
         conn.send_data()
 
-    def send_item(self, item: tuple[Any, ...]) -> None:
-        kind = item[0]
-        conn = self.conn
-        if kind == "message":
-            self.send_message(item[1])
-        elif kind == "close":
-            self._send_close(item[1], item[2])
-        elif kind == "disconnect":
-            conn.transport.abort()
-        elif kind == "error":
+    def send(self, item: Item) -> None:
+        if isinstance(item, Message):
+            self.send_message(item.data)
+        elif isinstance(item, CloseItem):
+            self._send_close(item.code, item.reason)
+        elif isinstance(item, Disconnect):
+            self.abort()
+        elif isinstance(item, Failure):
             # The other side of a spliced connection failed: fail this one too.
             self.fail(1011, "")
 
@@ -254,7 +256,7 @@ class NetworkTransport:
             self.closer = asyncio.ensure_future(conn.wait_closed())
 
     # -- input ----------------------------------------------------------------
-    def start_reading(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
+    def start_reading(self, receiver: Callable[[Item], None]) -> None:
         if self.reader is not None:
             return
         # Run in the reader's context (the Worker's log and compat), not websockets' callback's.
@@ -262,19 +264,15 @@ class NetworkTransport:
         self.conn.protocol.wsguide_on_too_big = lambda reason: context.run(self._too_big, receiver, reason)
         self.reader = asyncio.ensure_future(self._read(receiver))
 
-    def _too_big(self, receiver: Callable[[tuple[Any, ...]], None], reason: str) -> None:
+    def _too_big(self, receiver: Callable[[Item], None], reason: str) -> None:
         if self.too_big_reported or self.closed_by_us:
             return
         if len(getattr(getattr(self.conn, "recv_messages", None), "frames", ())):
             return  # messages still wait for the reader: it reports the error after them
         self.too_big_reported = True
-        message = (
-            "Uncaught Error: WebSocket protocol error; protocolError.statusCode = 1009; "
-            f"protocolError.description = {reason}"
-        )
-        receiver(("error", message, _protocol_error(self.conn, message)))
+        receiver(Failure(_protocol_error(self.conn, 1009, reason)))
 
-    async def _read(self, receiver: Callable[[tuple[Any, ...]], None]) -> None:
+    async def _read(self, receiver: Callable[[Item], None]) -> None:
         conn = self.conn
         try:
             frames = conn.recv_messages.frames
@@ -294,7 +292,7 @@ class NetworkTransport:
                     continue
                 finally:
                     self._in_recv = False
-                receiver(("message", data))
+                receiver(Message(data))
                 if getattr(conn, "paused", False):
                     # Our own writes to this peer are backing up (an echo to a slow
                     # reader): stop reading until they drain, as websockets' send() would.
@@ -302,7 +300,7 @@ class NetworkTransport:
             if self.held is not None and not self.held_delivered:
                 self.held_delivered = True
                 close = Close.parse(self.held.data)
-                receiver(("close", close.code if self.held.data else None, close.reason))
+                receiver(CloseItem(close.code if self.held.data else None, close.reason))
                 return
             # Why the loop ended: a Close frame, an error, or a vanished peer.
             rcvd = conn.protocol.close_rcvd
@@ -311,19 +309,14 @@ class NetworkTransport:
                 if self.too_big_reported:
                     return
                 self.too_big_reported = True
-                message = _too_big_message(conn, self.limit)
-                receiver(("error", message, _protocol_error(conn, message)))
+                receiver(Failure(_too_big(conn, self.limit)))
             elif rcvd is not None:
                 code = None if rcvd.code == 1005 else rcvd.code
-                receiver(("close", code, rcvd.reason))
+                receiver(CloseItem(code, rcvd.reason))
             elif sent is not None and not self.closed_by_us and sent.code in (1002, 1007):
-                message = (
-                    "Uncaught Error: WebSocket protocol error; protocolError.statusCode = "
-                    f"{sent.code}; protocolError.description = {sent.reason}"
-                )
-                receiver(("error", message, _protocol_error(conn, message)))
+                receiver(Failure(_protocol_error(conn, sent.code, sent.reason)))
             else:
-                receiver(("disconnect",))
+                receiver(Disconnect())
         except Exception as exc:  # a bug in a listener is reported by EventTarget; this is ours
             logger.exception("wsguide: reading a WebSocket failed")
             self.fail(1011, "")
@@ -334,12 +327,10 @@ class NetworkTransport:
                 self.finished.set_result(None)
 
 
-def _protocol_error(conn: Any, message: str) -> Exception:
-    """The ``Error`` of the error event: its message is the event's without ``Uncaught Error: ``
-    (workerd: ``Error: WebSocket protocol error; protocolError.statusCode = 1009; …``)."""
-    exc = getattr(conn.protocol, "parser_exc", None)
-    err = Error(message.removeprefix("Uncaught Error: "))
-    err.__cause__ = exc
+def _protocol_error(conn: Any, code: int, description: str) -> ProtocolError:
+    """The error of the ``error`` event (workerd: ``Error: WebSocket protocol error; …``)."""
+    err = ProtocolError(code, description)
+    err.__cause__ = getattr(conn.protocol, "parser_exc", None)
     return err
 
 

@@ -14,114 +14,25 @@ every ``put``/``exec`` is committed before it returns. A server killed with
 ``kill -9`` right after an acknowledged write still has it on restart (an
 OS crash or power cut could lose the last writes: ``synchronous=NORMAL``).
 
-Values are stored with a small, safe encoding (JSON with tags for ``bytes``,
-tuples, sets, dates, non-finite floats and dicts with non-string keys) —
-never pickle, so a database file cannot run code when it is read. The same
-encoding is used for WebSocket attachments (:func:`encode_value`).
+Values are stored with the structured-clone stand-in of
+:mod:`wsguide.core.codec` (the one WebSocket attachments use): never pickle,
+so a database file cannot run code when it is read.
 """
 
 from __future__ import annotations
 
-import base64
-import datetime as _dt
-import json
-import math
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .errors import DOMException, Error
+from ..core.codec import decode_value, encode_value
+from ..core.errors import JsError
 
-__all__ = [
-    "DataCloneError",
-    "DurableObjectStorage",
-    "SqlStorage",
-    "SqlStorageCursor",
-    "decode_value",
-    "encode_value",
-]
+__all__ = ["DurableObjectStorage", "SqlStorage", "SqlStorageCursor"]
 
 MSG_ONE_NONE = "Expected exactly one result from SQL query, but got no results."
 MSG_ONE_MANY = "Expected exactly one result from SQL query, but got multiple results."
-
-
-class DataCloneError(DOMException):
-    """A value that cannot be stored (JavaScript's structured clone refuses it too)."""
-
-    name = "DataCloneError"
-
-
-# ---------------------------------------------------------------------------
-# The value codec (structured-clone stand-in)
-# ---------------------------------------------------------------------------
-_TAGS = ("$b", "$t", "$s", "$f", "$m", "$date")
-
-
-def _enc(v: Any, depth: int) -> Any:
-    if depth > 200:
-        raise DataCloneError("The value is nested too deeply (or contains a cycle) and could not be cloned.")
-    if v is None or isinstance(v, (bool, str, int)):
-        return v
-    if isinstance(v, float):
-        return v if math.isfinite(v) else {"$f": repr(v)}
-    if isinstance(v, (bytes, bytearray, memoryview)):
-        return {"$b": base64.b64encode(bytes(v)).decode("ascii")}
-    if isinstance(v, list):
-        return [_enc(x, depth + 1) for x in v]
-    if isinstance(v, tuple):
-        return {"$t": [_enc(x, depth + 1) for x in v]}
-    if isinstance(v, (set, frozenset)):
-        return {"$s": [_enc(x, depth + 1) for x in v]}
-    if isinstance(v, dict):
-        if all(isinstance(k, str) and not k.startswith("$") for k in v):
-            return {k: _enc(x, depth + 1) for k, x in v.items()}
-        return {"$m": [[_enc(k, depth + 1), _enc(x, depth + 1)] for k, x in v.items()]}
-    if isinstance(v, _dt.datetime):
-        return {"$date": v.isoformat()}
-    raise DataCloneError(f"{type(v).__name__} object could not be cloned.")
-
-
-def _dec(v: Any) -> Any:
-    if isinstance(v, list):
-        return [_dec(x) for x in v]
-    if isinstance(v, dict):
-        if len(v) == 1:
-            (tag, x), = v.items()
-            if tag == "$b":
-                return base64.b64decode(x)
-            if tag == "$t":
-                return tuple(_dec(i) for i in x)
-            if tag == "$s":
-                return {_dec(i) for i in x}
-            if tag == "$f":
-                return float(x)
-            if tag == "$m":
-                return {_hashable(_dec(k)): _dec(i) for k, i in x}
-            if tag == "$date":
-                return _dt.datetime.fromisoformat(x)
-        return {k: _dec(x) for k, x in v.items()}
-    return v
-
-
-def _hashable(k: Any) -> Any:
-    return tuple(k) if isinstance(k, list) else k
-
-
-def encode_value(value: Any) -> bytes:
-    """Serialize ``value`` to bytes (a copy: later changes to ``value`` do not matter)."""
-    try:
-        data = _enc(value, 0)
-    except RecursionError:
-        raise DataCloneError("The value contains a cycle and could not be cloned.") from None
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
-
-
-def decode_value(data: bytes) -> Any:
-    """The value :func:`encode_value` serialized (a fresh copy each time)."""
-    if b'"$' not in data:  # no tagged value inside: plain JSON (the common case, and fast)
-        return json.loads(data)
-    return _dec(json.loads(data))
 
 
 # ---------------------------------------------------------------------------
@@ -169,9 +80,9 @@ class SqlStorageCursor:
     def one(self) -> dict[str, Any]:
         left = len(self._rows) - self._pos
         if left == 0:
-            raise Error(MSG_ONE_NONE)
+            raise JsError(MSG_ONE_NONE)
         if left > 1:
-            raise Error(MSG_ONE_MANY)
+            raise JsError(MSG_ONE_MANY)
         return next(iter(self))
 
     def raw(self) -> Iterator[list[Any]]:
@@ -255,7 +166,7 @@ class DurableObjectStorage:
         if conn is not None:
             return conn
         if self._closed:
-            raise Error("This Durable Object's storage is closed (its server was stopped).")
+            raise JsError("This Durable Object's storage is closed (its server was stopped).")
         if self.path is None:
             conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
         else:

@@ -1,10 +1,10 @@
-"""What a Worker prints: ``console.log`` and the runtime's warnings.
+"""What a Worker prints: ``console.log`` lines and the runtime's warnings.
 
 ``wrangler dev`` shows a Worker's ``console.log`` lines in its terminal. Here
-each server keeps a :class:`WorkerLog`; code running inside a Worker (its
-``fetch``, its listeners, a Durable Object) writes to the log of the server it
-belongs to, found through a context variable. Outside any server, lines go to
-a process-wide log that echoes to stderr.
+each server keeps a :class:`WorkerLog`, held by the Worker's isolate
+(:mod:`wsguide.core.isolate`); code running inside a Worker (its ``fetch``,
+its listeners, a Durable Object) writes to the log of the isolate it runs in.
+Outside any server, lines go to a process-wide log that echoes to stderr.
 
 Why not plain ``print``: in Jupyter a ``print()`` inside a listener lands under
 whichever cell started the server (or nowhere, under nbval), so the notebooks
@@ -16,11 +16,11 @@ from __future__ import annotations
 import sys
 import time
 from collections import deque
-from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, TextIO
+from collections.abc import Callable, Iterator
+from typing import TextIO
 
-__all__ = ["LogLine", "WorkerLog", "console", "current_log", "emit"]
+__all__ = ["LogLine", "WorkerLog", "global_log"]
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ class WorkerLog:
         self.lines: deque[LogLine] = deque(maxlen=maxlen)
         self.echo = echo
         self.name = name
-        self._waiters: list[Any] = []
+        self._watchers: list[Callable[[LogLine], None]] = []
 
     def write(self, level: str, text: str) -> None:
         line = LogLine(level, text, time.monotonic())
@@ -52,8 +52,17 @@ class WorkerLog:
                 print(prefix + str(line), file=self.echo, flush=True)
             except (OSError, ValueError):
                 pass  # a closed terminal must never break the server
-        for waiter in self._waiters:
-            waiter()
+        for watcher in list(self._watchers):
+            watcher(line)
+
+    def watch(self, callback: Callable[[LogLine], None]) -> None:
+        """Call ``callback(line)`` for every line written from now on."""
+        self._watchers.append(callback)
+
+    def unwatch(self, callback: Callable[[LogLine], None]) -> None:
+        """Stop calling ``callback`` (no error if it was not watching)."""
+        if callback in self._watchers:
+            self._watchers.remove(callback)
 
     def texts(self, level: str | None = None) -> list[str]:
         """The printed texts, optionally only one level."""
@@ -68,7 +77,7 @@ class WorkerLog:
     def __bool__(self) -> bool:
         return True  # an empty log is still a log
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[LogLine]:
         return iter(self.lines)
 
     def __str__(self) -> str:
@@ -77,37 +86,3 @@ class WorkerLog:
 
 #: The process-wide log for code running outside any server.
 global_log = WorkerLog(echo=sys.stderr)
-
-#: The log of the Worker whose code is running now.
-current_log: ContextVar[WorkerLog | None] = ContextVar("wsguide_log", default=None)
-
-
-def emit(level: str, text: str) -> None:
-    """Write one line to the current Worker's log."""
-    log = current_log.get()
-    (global_log if log is None else log).write(level, text)
-
-
-def _format(args: tuple[Any, ...]) -> str:
-    return " ".join(a if isinstance(a, str) else repr(a) for a in args)
-
-
-class _Console:
-    """``console.log(...)`` as in a JavaScript Worker (wsguide only in Python)."""
-
-    def log(self, *args: Any) -> None:
-        emit("log", _format(args))
-
-    def info(self, *args: Any) -> None:
-        emit("info", _format(args))
-
-    def warn(self, *args: Any) -> None:
-        emit("warn", _format(args))
-
-    def error(self, *args: Any) -> None:
-        emit("error", _format(args))
-
-    debug = log
-
-
-console = _Console()

@@ -28,7 +28,6 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 from collections.abc import Iterable
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 __all__ = ["DEFAULT_COMPATIBILITY_DATE", "FLAGS", "Compat", "Flag"]
@@ -189,20 +188,3 @@ class Compat:
 
     def __hash__(self) -> int:
         return hash((self.date, self.flags))
-
-
-_release_default: Compat | None = None
-
-#: The Compat of the Worker whose code is running now (set by ``serve()``).
-current: ContextVar[Compat | None] = ContextVar("wsguide_compat", default=None)
-
-
-def default() -> Compat:
-    """The Compat in force: the running Worker's, else the release default."""
-    global _release_default
-    compat = current.get()
-    if compat is not None:
-        return compat
-    if _release_default is None:
-        _release_default = Compat()
-    return _release_default

@@ -19,8 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from .runtime import Server
-from .timing import WaitTimeout, fmt_seconds as _fmt_seconds, indent as _indent, scaled, short as _short
+from ..net.server import Server
+from .text import indent as _indent
+from .text import short as _short
+from .waits import Changes, fmt_seconds, scaled
 
 __all__ = ["WireEntry", "WireTap", "wire_tap"]
 
@@ -277,7 +279,7 @@ class WireTap:
         self.extensions: str | None = None
         self._server: asyncio.AbstractServer | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._changed: list[asyncio.Future[None]] = []
+        self._changes = Changes()
         self.connections = 0
 
     # -- lifecycle ----------------------------------------------------------------
@@ -366,25 +368,16 @@ class WireTap:
         self._notify()
 
     def _notify(self) -> None:
-        for fut in self._changed:
-            if not fut.done():
-                fut.set_result(None)
-        self._changed.clear()
+        self._changes.notify()
 
     # -- waiting -----------------------------------------------------------------
     async def wait_until(self, predicate: Callable[[WireTap], bool], timeout: float = 5, what: str = "") -> None:
-        limit = scaled(timeout)
-        try:
-            async with asyncio.timeout(limit):
-                while not predicate(self):
-                    fut = asyncio.get_running_loop().create_future()
-                    self._changed.append(fut)
-                    await fut
-        except TimeoutError:
-            raise WaitTimeout(
-                f"waited {_fmt_seconds(limit)} for {what or 'traffic'} on the wire tap.\n"
-                f"Seen so far:\n{_indent(self.text())}"
-            ) from None
+        await self._changes.until(
+            lambda: predicate(self),
+            timeout,
+            lambda limit: f"waited {fmt_seconds(limit)} for {what or 'traffic'} on the wire tap.\n"
+            f"Seen so far:\n{_indent(self.text())}",
+        )
 
     async def wait_for_frames(self, n: int, timeout: float = 5) -> None:
         """Wait until ``n`` WebSocket frames (both directions together) went through."""

@@ -14,25 +14,24 @@ type        class             fired when
 Dispatch order follows workerd's ``EventTarget``: the ``on<type>`` property
 (``ws.onmessage = fn``) runs first, then ``addEventListener`` listeners in the
 order they were added. Listeners may be plain functions or ``async def``
-functions; a coroutine is run as its own task, so one slow listener never
-blocks the delivery of the next event.
+functions. As in JavaScript, an ``async`` listener runs during dispatch up to
+its first ``await``; the rest is handed to the isolate's scheduler, so one slow
+listener never blocks the delivery of the next event.
 
 This module needs nothing but the standard library.
 """
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import traceback
-import types
 from collections.abc import Callable
 from typing import Any
 
-from .log import emit
+from . import isolate as _isolate
+from .isolate import Isolate, emit, resume
 
 __all__ = [
-    "Blob",
     "CloseEvent",
     "ErrorEvent",
     "Event",
@@ -124,55 +123,6 @@ class ErrorEvent(Event):
         return f"ErrorEvent(message={self.message!r})"
 
 
-class Blob:
-    """Binary data as Workers delivers it under ``binaryType = "blob"``.
-
-    Read it with ``await blob.bytes()``, ``await blob.arrayBuffer()`` or
-    ``await blob.text()``; ``blob.size`` is its length in bytes.
-    """
-
-    __slots__ = ("_data", "type")
-
-    def __init__(self, parts: Any = (), options: dict[str, str] | None = None) -> None:
-        if isinstance(parts, (bytes, bytearray, memoryview, str)):
-            parts = [parts]
-        chunks = []
-        for part in parts:
-            if isinstance(part, str):
-                chunks.append(part.encode("utf-8"))
-            elif isinstance(part, Blob):
-                chunks.append(part._data)
-            else:
-                chunks.append(bytes(part))
-        self._data = b"".join(chunks)
-        self.type = (options or {}).get("type", "")
-
-    @property
-    def size(self) -> int:
-        return len(self._data)
-
-    async def bytes(self) -> bytes:
-        return self._data
-
-    async def arrayBuffer(self) -> bytes:
-        return self._data
-
-    async def text(self) -> str:
-        return self._data.decode("utf-8", errors="replace")
-
-    def __str__(self) -> str:
-        # What JavaScript's String(blob) gives; Workers' send() coerces a Blob to this text.
-        return "[object Blob]"
-
-    def __repr__(self) -> str:
-        return f"Blob(size={self.size})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Blob) and other._data == self._data
-
-    __hash__ = None  # type: ignore[assignment]
-
-
 Listener = Callable[[Any], Any]
 
 
@@ -188,11 +138,16 @@ def report_listener_error(target: object, exc: BaseException) -> None:
 
 
 class EventTarget:
-    """``addEventListener`` / ``removeEventListener`` / ``on<type>`` properties."""
+    """``addEventListener`` / ``removeEventListener`` / ``on<type>`` properties.
+
+    Async listeners are finished by the scheduler of ``isolate`` (by default the
+    isolate current when the target is made).
+    """
 
     _event_types: tuple[str, ...] = ()
 
-    def __init__(self) -> None:
+    def __init__(self, isolate: Isolate | None = None) -> None:
+        self._isolate = isolate if isolate is not None else _isolate.current()
         self._listeners: dict[str, list[Listener]] = {}
         self._handlers: dict[str, Listener | None] = {}
 
@@ -240,12 +195,11 @@ class EventTarget:
         if inspect.iscoroutine(result):
             self._start_eagerly(result)
         elif inspect.isawaitable(result):
-            task = asyncio.ensure_future(result)
-            task.add_done_callback(self._listener_task_done)
+            self._isolate.scheduler.spawn(result, self._listener_failed)
 
     def _start_eagerly(self, coro: Any) -> None:
         # As in JavaScript (and workerd), an async listener runs synchronously up
-        # to its first await, during dispatch; only the rest becomes a task.
+        # to its first await, during dispatch; only the rest is scheduled.
         # (Python 3.12's eager tasks do this; we step the coroutine by hand.)
         try:
             yielded = coro.send(None)
@@ -254,41 +208,11 @@ class EventTarget:
         except Exception as exc:
             self._listener_failed(exc)
             return
-        task = asyncio.ensure_future(_resume(coro, yielded))
-        task.add_done_callback(self._listener_task_done)
-
-    def _listener_task_done(self, task: asyncio.Future[Any]) -> None:
-        if task.cancelled():
-            return
-        exc = task.exception()
-        if exc is not None:
-            self._listener_failed(exc)
+        self._isolate.scheduler.spawn(resume(coro, yielded), self._listener_failed)
 
     def _listener_failed(self, exc: BaseException) -> None:
         """A listener raised: log it. Subclasses may do more (a socket closes with 1011)."""
         report_listener_error(self, exc)
-
-
-@types.coroutine
-def _resume(coro: Any, yielded: Any) -> Any:
-    """Drive a coroutine already started by hand, from inside a Task.
-
-    The Task waits on each value the coroutine yields (a Future, or None for a
-    bare yield) exactly as if it had run the coroutine from the start.
-    """
-    while True:
-        try:
-            sent = yield yielded
-        except BaseException as exc:  # cancellation or a failed Future: pass it in
-            try:
-                yielded = coro.throw(exc)
-            except StopIteration as stop:
-                return stop.value
-        else:
-            try:
-                yielded = coro.send(sent)
-            except StopIteration as stop:
-                return stop.value
 
 
 def _handler_property(type: str) -> property:

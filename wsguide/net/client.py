@@ -5,6 +5,7 @@ The guide shows two ways for a Worker to open a WebSocket to a server:
 * ``WebSocket("ws://…")`` — returns at once in ``CONNECTING``; ``open`` fires
   when connected (the socket is accepted for you); a failure gives ``error``
   then ``close`` 1006 ``Failed to establish websocket connection``.
+  :class:`OutboundNetwork` is what the isolate calls to connect it.
 * ``resp = await fetch("http://…", headers={"Upgrade": "websocket"})`` — a
   101 gives ``resp.web_socket`` (also ``resp.js_object.webSocket``), which
   you ``accept()``; a refused upgrade is an ordinary Response with the
@@ -20,20 +21,21 @@ import asyncio
 import ipaddress
 import urllib.parse
 import weakref
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-
-from . import compat as _compat
-from . import websocket as _websocket
-from .errors import Error, js_error_string
-from .http import Headers, Request, Response
-from .log import emit
+from ..core import isolate as _isolate
+from ..core import texts
+from ..core.errors import JsError, JsTypeError
+from ..core.isolate import emit
+from ..core.states import SocketState
+from ..core.websocket import WebSocket
+from ..http import Headers, Request, Response
 
 if TYPE_CHECKING:
     from .transport import NetworkTransport
-from .websocket import CONNECT_FAILED_REASON, MSG_NETWORK_LOST, SocketState, WebSocket
 
-__all__ = ["fetch", "FetchError"]
+__all__ = ["FetchError", "OutboundNetwork", "fetch"]
 
 #: Headers the runtime writes itself on an upgrade; a Worker's values are ignored.
 _HANDSHAKE_HEADERS = frozenset(
@@ -60,7 +62,7 @@ def _ws_connect(*args: Any, **kwargs: Any) -> Any:
 _live: set[Any] = set()
 
 
-class FetchError(TypeError):
+class FetchError(JsTypeError):
     """``fetch()`` could not reach the server at all (a rejected promise on Workers)."""
 
 
@@ -98,7 +100,8 @@ async def fetch(
     Use ``http://`` / ``https://`` URLs for both, as on Workers: ``ws://``
     raises ``TypeError: Fetch API cannot load: <url>``.
     """
-    compat = _compat.default()
+    iso = _isolate.current()
+    compat = iso.compat
     if isinstance(resource, Request):
         request = Request(resource, method=method or "GET", headers=headers, body=body) if (
             method or headers is not None or body is not None
@@ -109,7 +112,7 @@ async def fetch(
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
         if compat.fetch_refuses_unknown_protocols or scheme not in ("ws", "wss"):
-            raise TypeError(f"Fetch API cannot load: {url}")
+            raise JsTypeError(f"Fetch API cannot load: {url}")
         emit(
             "warn",
             "Worker passed an invalid URL to fetch(). URLs passed to fetch() must begin with "
@@ -119,7 +122,7 @@ async def fetch(
         )
         url = ("http" if scheme == "ws" else "https") + url[len(scheme):]
     if (request.headers.get("Upgrade") or "").lower() == "websocket":
-        return await _fetch_upgrade(url, request, compat, timeout)
+        return await _fetch_upgrade(url, request, iso, timeout)
     return await _fetch_http(url, request, redirect, timeout)
 
 
@@ -149,10 +152,11 @@ async def _fetch_http(url: str, request: Request, redirect: str, timeout: float)
     return resp
 
 
-async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, timeout: float) -> Response:
+async def _fetch_upgrade(url: str, request: Request, iso: _isolate.Isolate, timeout: float) -> Response:
     from .transport import NetworkTransport, use_workerd_close_reasons
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
+    compat = iso.compat
     ws_url = "ws" + url[4:] if url.startswith("http") else url
     extra = [(n, v) for n, v in request.headers.raw_items() if n.lower() not in _HANDSHAKE_HEADERS]
     protocols = [p.strip() for p in (request.headers.get("Sec-WebSocket-Protocol") or "").split(",") if p.strip()]
@@ -185,16 +189,11 @@ async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, tim
     except (OSError, InvalidHandshake, TimeoutError) as exc:
         raise FetchError(f"fetch failed: WebSocket upgrade to {url} failed ({exc})") from exc
     use_workerd_close_reasons(conn.protocol)
-    ws = WebSocket._new(compat)
+    ws = WebSocket.awaiting(iso)
     transport = NetworkTransport(conn, limit=compat.max_message_size)
-    transport.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
-    transport.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")
-    ws._transport = transport
-    ws.url = None
-    # workerd (observed, FINDINGS F7): a fetched socket reports "" for both,
-    # whatever was negotiated; the 101 Response's headers carry the real values.
-    ws.protocol = ""
-    ws.extensions = ""
+    # workerd (observed, findings F7): a fetched socket reports "" for protocol and
+    # extensions, whatever was negotiated; the 101 Response's headers carry the real values.
+    ws.attach(transport)
     _keep(conn, transport)
     # statusText is the wire's reason phrase ("Switching Protocols"), as on workerd.
     return Response(None, status=101, status_text=conn.response.reason_phrase,
@@ -203,7 +202,7 @@ async def _fetch_upgrade(url: str, request: Request, compat: _compat.Compat, tim
 
 def _deflate_offer() -> list[Any]:
     """workerd offers a bare ``permessage-deflate`` (no ``client_max_window_bits``) on
-    ``fetch()`` upgrades and ``new WebSocket()`` (tests/parity, FINDINGS F7/F11)."""
+    ``fetch()`` upgrades and ``new WebSocket()`` (tests/parity, findings F7/F11)."""
     from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 
     return [ClientPerMessageDeflateFactory(client_max_window_bits=None, compress_settings={"memLevel": 5})]
@@ -235,55 +234,47 @@ MSG_BAD_STATUS = (
 )
 
 
-def _start_connection(ws: WebSocket) -> None:
-    """The connector ``WebSocket(url)`` calls: runs the handshake in a task."""
-    try:
-        loop = asyncio.get_running_loop()
-    except RuntimeError:
-        raise RuntimeError(
-            "WebSocket(url) needs a running event loop: call it inside an async function "
-            "(in a notebook, cells already run in one)."
-        ) from None
-    task = loop.create_task(_connect(ws))
-    _live.add(task)
-    task.add_done_callback(_live.discard)
+class OutboundNetwork:
+    """How an isolate opens ``WebSocket(url)``: a ``websockets`` client connection."""
 
-    def cancelled(t: asyncio.Task[None]) -> None:
-        if t.cancelled() and ws._error is None:
-            _fail(ws, Error(MSG_NETWORK_LOST))
+    def connect_websocket(self, ws: WebSocket) -> Callable[[], None]:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            raise RuntimeError(
+                "WebSocket(url) needs a running event loop: call it inside an async function "
+                "(in a notebook, cells already run in one)."
+            ) from None
+        task = loop.create_task(_connect(ws))
+        _live.add(task)
+        task.add_done_callback(_live.discard)
 
-    task.add_done_callback(cancelled)
-    ref = weakref.ref(task)
+        def cancelled(t: asyncio.Task[None]) -> None:
+            if t.cancelled() and ws.readyState != WebSocket.CLOSED:
+                ws.connection_failed(JsError(texts.NETWORK_LOST))
 
-    def cancel() -> None:
-        t = ref()
-        if t is not None and not t.done():
-            t.cancel()
+        task.add_done_callback(cancelled)
+        ref = weakref.ref(task)
 
-    ws._cancel_connect = cancel  # type: ignore[attr-defined]
+        def cancel() -> None:
+            t = ref()
+            if t is not None and not t.done():
+                t.cancel()
 
-
-def _fail(ws: WebSocket, exc: BaseException) -> None:
-    ws._state = SocketState.RELEASED
-    ws._closed_incoming = True
-    ws._outgoing_aborted = True
-    ws._error = exc
-    from .events import CloseEvent, ErrorEvent
-
-    ws.dispatchEvent(ErrorEvent("error", message="Uncaught " + js_error_string(exc), error=exc))
-    ws.dispatchEvent(CloseEvent("close", code=1006, reason=CONNECT_FAILED_REASON, wasClean=False))
+        return cancel
 
 
 async def _connect(ws: WebSocket) -> None:
-    from .transport import NetworkTransport, use_workerd_close_reasons
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
-    compat = ws._compat
+    from .transport import NetworkTransport, use_workerd_close_reasons
+
+    compat = ws.isolate.compat
     url = ws.url or ""
     try:
         conn = await _ws_connect(
             url,
-            subprotocols=ws._offered_protocols or None,  # type: ignore[attr-defined]
+            subprotocols=ws.offered_protocols or None,
             compression=None,
             extensions=_deflate_offer() if compat.web_socket_compression else None,
             max_size=compat.max_message_size,
@@ -293,26 +284,20 @@ async def _connect(ws: WebSocket) -> None:
             open_timeout=30,
         )
     except InvalidStatus as exc:
-        status = exc.response.status_code
-        _fail(ws, TypeError(MSG_BAD_STATUS.format(status=status)))
+        ws.connection_failed(JsTypeError(MSG_BAD_STATUS.format(status=exc.response.status_code)))
         return
     except (OSError, InvalidHandshake, TimeoutError) as exc:
-        _fail(ws, TypeError(f"Failed to establish the WebSocket connection: {exc}"))
+        ws.connection_failed(JsTypeError(f"Failed to establish the WebSocket connection: {exc}"))
         return
-    if ws._state is SocketState.RELEASED:  # close() raced the handshake
+    if ws.state is SocketState.RELEASED:  # close() raced the handshake
         await conn.close()
-        _fail(ws, Error(MSG_NETWORK_LOST))
+        ws.connection_failed(JsError(texts.NETWORK_LOST))
         return
     use_workerd_close_reasons(conn.protocol)
     transport = NetworkTransport(conn, limit=compat.max_message_size)
-    ws.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
-    ws.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")
-    ws._transport = transport
-    ws._state = SocketState.ACCEPTED
     _keep(conn, transport)
-    # `open` comes first, then the read loop starts: no message can precede it.
-    ws._receive(("open",))
-    transport.start_reading(ws._receive)
-
-
-_websocket._connector = _start_connection
+    ws.connection_opened(
+        transport,
+        conn.response.headers.get("Sec-WebSocket-Protocol"),
+        conn.response.headers.get("Sec-WebSocket-Extensions"),
+    )

@@ -1,4 +1,4 @@
-"""Run a Worker locally: ``serve(Worker)``, like ``wrangler dev``, on ``websockets``.
+"""Run a Worker locally: ``Server``, like ``wrangler dev``, on ``websockets``.
 
 Every HTTP request goes to the Worker's ``fetch(request)``; its Response decides
 what the client gets. A ``101`` response with ``web_socket=client`` *couples*
@@ -6,15 +6,14 @@ that end to the network connection: from then on what the Worker's ``server``
 end sends goes out on the wire, and what the client sends arrives as events.
 
 The network leg is thin on purpose. All WebSocket rules live in
-:mod:`wsguide.websocket`; this module only moves bytes and items:
+:mod:`wsguide.core.websocket`; the server builds a
+:class:`~wsguide.http.Request`, calls the Worker in its isolate, turns its
+Response into bytes on the wire (:mod:`wsguide.net.transport` carries the
+WebSocket), and isolates every failure of the Worker (500 for HTTP, close 1011
+for a socket) so the server keeps serving everyone else.
 
-* :class:`NetworkTransport` — a ``websockets`` connection seen as a
-  :class:`~wsguide.websocket.Transport`: ordered, non-blocking output, and a
-  reader that starts when the socket is accepted;
-* :class:`Server` — the HTTP side: builds a :class:`~wsguide.http.Request`,
-  calls the Worker, turns its Response into bytes on the wire, and isolates
-  every failure of the Worker (500 for HTTP, close 1011 for a socket) so the
-  server keeps serving everyone else.
+Bindings (``self.env.X``) are given as factories, so layers above this one —
+Durable Objects — plug in without this module knowing them.
 """
 
 from __future__ import annotations
@@ -22,20 +21,20 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import errno
-import inspect
 import logging
 import sys
 import traceback
-import types
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-
-from . import compat as _compat
-from .http import Request, Response, reason_phrase
-from .log import WorkerLog, current_log
-from .websocket import WebSocket
+from ..core.calls import maybe_await
+from ..core.compat import Compat
+from ..core.isolate import Isolate
+from ..core.log import WorkerLog
+from ..core import texts
+from ..http import Request, Response, reason_phrase
+from .worker import Env, ExecutionContext, resolve_worker, worker_name
 
 if TYPE_CHECKING:  # websockets is imported on first use: keeps `import wsguide` fast
     from websockets.asyncio.server import ServerConnection
@@ -44,15 +43,10 @@ if TYPE_CHECKING:  # websockets is imported on first use: keeps `import wsguide`
 
     from .transport import NetworkTransport
 
-__all__ = [
-    "ExecutionContext",
-    "PortInUseError",
-    "Server",
-    "WorkerEntrypoint",
-    "running",
-    "serve",
-    "shutdown_all",
-]
+__all__ = ["BindingFactory", "PortInUseError", "Server", "running", "shutdown_all"]
+
+#: Makes one binding of ``env`` for a server when it starts (e.g. a Durable Object namespace).
+BindingFactory = Callable[["Server"], Any]
 
 logger = logging.getLogger("wsguide")
 
@@ -66,106 +60,9 @@ class PortInUseError(OSError):
 
 
 # ----------------------------------------------------------------------------
-# Worker classes and their context
-# ----------------------------------------------------------------------------
-class ExecutionContext:
-    """``self.ctx`` of a Worker: ``waitUntil`` keeps work going after the response."""
-
-    def __init__(self, server: Server | None = None) -> None:
-        self._server = server
-
-    def waitUntil(self, awaitable: Awaitable[Any]) -> None:
-        """Run ``awaitable`` to completion even after ``fetch`` has returned."""
-        task = asyncio.ensure_future(awaitable)
-        if self._server is not None:
-            self._server._track(task)
-
-    wait_until = waitUntil
-
-    def passThroughOnException(self) -> None:
-        """Accepted for compatibility; there is no origin to fall back to locally."""
-
-    pass_through_on_exception = passThroughOnException
-
-
-class WorkerEntrypoint:
-    """Base class of a Worker: subclass it and define ``async def fetch(self, request)``.
-
-    ``self.env`` holds the bindings passed to ``serve(..., env=...)`` and the
-    Durable Object namespaces; ``self.ctx`` is an :class:`ExecutionContext`.
-    """
-
-    def __init__(self, ctx: Any, env: Any) -> None:
-        self.ctx = ctx
-        self.env = env
-
-
-class Env(types.SimpleNamespace):
-    """``self.env``: bindings reachable as attributes (``self.env.ROOMS``) or keys."""
-
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
-
-    def get(self, name: str, default: Any = None) -> Any:
-        return getattr(self, name, default)
-
-
-def _resolve_worker(worker: Any) -> Callable[[Request, Any, ExecutionContext], Awaitable[Any]]:
-    """Accept a WorkerEntrypoint subclass, an instance, a function or a module."""
-    if isinstance(worker, types.ModuleType):
-        module = worker
-        worker = getattr(module, "Default", None) or getattr(module, "on_fetch", None)
-        if worker is None:
-            raise TypeError(
-                f"{module.__name__} defines no Worker: add `class Default(WorkerEntrypoint)` "
-                "with an `async def fetch(self, request)` method."
-            )
-    if inspect.isclass(worker):
-        if not callable(getattr(worker, "fetch", None)):
-            raise TypeError(f"{worker.__name__} has no fetch(self, request) method.")
-        cls = worker
-
-        async def call_class(request: Request, env: Any, ctx: ExecutionContext) -> Any:
-            return await _maybe_await(cls(ctx, env).fetch(request))
-
-        return call_class
-    fetch = getattr(worker, "fetch", None)
-    if fetch is not None and callable(fetch) and not inspect.isfunction(worker):
-        async def call_instance(request: Request, env: Any, ctx: ExecutionContext) -> Any:
-            return await _maybe_await(fetch(request))
-
-        return call_instance
-    if callable(worker):
-        nparams = len(inspect.signature(worker).parameters)
-
-        async def call_function(request: Request, env: Any, ctx: ExecutionContext) -> Any:
-            args = (request, env, ctx)[: max(1, min(nparams, 3))]
-            return await _maybe_await(worker(*args))
-
-        return call_function
-    raise TypeError(
-        f"serve() needs a Worker class (with async def fetch(self, request)) or a function, "
-        f"got {worker!r}."
-    )
-
-
-async def _maybe_await(value: Any) -> Any:
-    if inspect.isawaitable(value):
-        return await value
-    return value
-
-
-def _worker_name(worker: Any) -> str:
-    if isinstance(worker, types.ModuleType):
-        worker = getattr(worker, "Default", None) or getattr(worker, "on_fetch", None) or worker
-    return getattr(worker, "__qualname__", None) or getattr(worker, "__name__", None) or type(worker).__name__
-
-
-# ----------------------------------------------------------------------------
 # The server
 # ----------------------------------------------------------------------------
-_running: weakref.WeakSet[Server] = weakref.WeakSet()
-_latest_by_name: dict[str, weakref.ref[Server]] = {}
+_running: set[Server] = set()
 
 
 def running() -> list[Server]:
@@ -187,7 +84,11 @@ _UPGRADE_RESERVED = frozenset(
 
 
 class Server:
-    """A Worker served on ``http://host:port``. Create it with :func:`serve`."""
+    """A Worker served on ``http://host:port``. Create it with :func:`wsguide.serve`."""
+
+    #: Called with the server before ``await serve(...)`` starts it (the notebook helpers use
+    #: this to stop the server a re-run cell started before). wsguide only.
+    before_await_start: list[Callable[[Server], Awaitable[None] | None]] = []
 
     def __init__(
         self,
@@ -198,38 +99,47 @@ class Server:
         compatibility_date: str | None = None,
         compatibility_flags: Iterable[str] = (),
         env: Any = None,
-        durable_objects: dict[str, type] | None = None,
-        persist: Any = None,
-        trace: bool = False,
+        bindings: Mapping[str, BindingFactory] | None = None,
         name: str | None = None,
         log: WorkerLog | None = None,
         echo_log: bool = True,
         allowed_origins: Iterable[str] | None = None,
-        hibernate_after: float | None = None,
     ) -> None:
         self.worker = worker
-        self._call = _resolve_worker(worker)
+        self._call = resolve_worker(worker)
         self.host = host
         self._requested_port = port
-        self.compat = _compat.Compat(compatibility_date, compatibility_flags)
-        self.name = name or _worker_name(worker)
-        self.log = log if log is not None else WorkerLog(echo=sys.stderr if echo_log else None, name=self.name)
+        self.name = name or worker_name(worker)
+        if log is None:
+            log = WorkerLog(echo=sys.stderr if echo_log else None, name=self.name)
+        #: The isolate the Worker's code runs in: its compatibility settings and its log.
+        self.isolate = Isolate(Compat(compatibility_date, compatibility_flags), log, name=self.name)
         self.errors: list[BaseException] = []
         self.allowed_origins = set(allowed_origins) if allowed_origins else None
         self._env_init = env
-        self._durable_objects = durable_objects or {}
-        self._persist = persist
-        self._hibernate_after = hibernate_after
+        self._binding_factories = dict(bindings or {})
+        #: The bindings made at start, by name (also reachable as ``env.<name>``).
+        self.bindings: dict[str, Any] = {}
         self.env: Env = Env()
-        self.trace = trace
-        #: The raw wire trace when ``trace=True``: handshake lines and frames.
-        self.wire: list[str] = []
         self._ws_server: Any = None
-        self._tasks: set[asyncio.Task[Any]] = set()
+        # The Worker's Response (and its socket) for each connection being upgraded,
+        # from process_request to the connection handler. Weak: a handshake that
+        # fails leaves nothing behind.
+        self._pending: weakref.WeakKeyDictionary[Any, tuple[Response, Any]] = weakref.WeakKeyDictionary()
+        self._tasks: set[asyncio.Future[Any]] = set()
         self._transports: set[NetworkTransport] = set()
         self._context = contextvars.copy_context()
-        self._started_by_await = False
-        self.namespaces: dict[str, Any] = {}
+        self._context.run(self.isolate.enter)
+
+    @property
+    def compat(self) -> Compat:
+        """The compatibility date and flags the Worker runs with."""
+        return self.isolate.compat
+
+    @property
+    def log(self) -> WorkerLog:
+        """What the Worker printed (``console.log``) and the runtime's warnings."""
+        return self.isolate.log
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> Server:
@@ -242,23 +152,14 @@ class Server:
         elif self._env_init is not None:
             for k, v in vars(self._env_init).items():
                 setattr(env, k, v)
-        if self._durable_objects:
-            from . import durable  # a higher layer: imported only when Durable Objects are used
-
-            for binding, cls in self._durable_objects.items():
-                ns = durable.DurableObjectNamespace(
-                    cls, server=self, binding=binding, persist=self._persist,
-                    hibernate_after=self._hibernate_after,
-                )
-                self.namespaces[binding] = ns
-                setattr(env, binding, ns)
         self.env = env
-        # Run the Worker's code with this server's log and compat in context.
-        self._context.run(current_log.set, self.log)
-        self._context.run(_compat.current.set, self.compat)
+        for binding, factory in self._binding_factories.items():
+            self.bindings[binding] = factory(self)
+            setattr(env, binding, self.bindings[binding])
         from websockets.asyncio.server import serve as _ws_serve
         from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
+        compat = self.compat
         try:
             self._ws_server = await _ws_serve(
                 self._handle_connection,
@@ -267,18 +168,18 @@ class Server:
                 process_request=self._process_request,
                 process_response=self._process_response,
                 # workerd answers an offer of permessage-deflate with
-                # "permessage-deflate; client_max_window_bits=15" (FINDINGS F6).
+                # "permessage-deflate; client_max_window_bits=15" (findings F6).
                 compression=None,
                 extensions=(
                     [ServerPerMessageDeflateFactory(client_max_window_bits=15, compress_settings={"memLevel": 5})]
-                    if self.compat.web_socket_compression
+                    if compat.web_socket_compression
                     else None
                 ),
-                max_size=self.compat.max_message_size,
+                max_size=compat.max_message_size,
                 server_header=None,
                 ping_interval=None,
                 open_timeout=30,
-                logger=self._wire_logger(),
+                logger=logging.getLogger("wsguide.wire"),
             )
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)) or (
@@ -295,38 +196,17 @@ class Server:
         _running.add(self)
         return self
 
-    def _wire_logger(self) -> logging.Logger:
-        if not self.trace:
-            return logging.getLogger("wsguide.wire")
-        # websockets logs every handshake line and frame at DEBUG: that is our trace.
-        wire_logger = logging.getLogger(f"wsguide.wire.trace{id(self)}")
-        wire_logger.setLevel(logging.DEBUG)
-        wire_logger.propagate = False
-        wire_logger.handlers[:] = [_WireHandler(self.wire)]
-        return wire_logger
-
-    def wire_trace(self) -> list[str]:
-        """The wire trace (``serve(..., trace=True)``) with varying values masked.
-
-        Lines start with ``<`` (received), ``>`` (sent) or ``=`` (state change).
-        Ports, dates and handshake keys are replaced so the text is stable.
-        """
-        out = []
-        for line in self.wire:
-            if not line[:1] in "<>=":
-                continue
-            if line.startswith(("< Sec-WebSocket-Key:", "> Sec-WebSocket-Accept:", "> Date:")):
-                name = line.split(":", 1)[0]
-                line = f"{name}: …"
-            line = _PORT_RE.sub(r"\1:PORT", line)
-            out.append(line)
-        return out
+    @property
+    def address(self) -> tuple[str, int]:
+        """The ``(host, port)`` the server's socket is bound to."""
+        if self._ws_server is None:
+            raise RuntimeError("the server is not started yet: await serve(...) first")
+        host, port = self._ws_server.sockets[0].getsockname()[:2]
+        return host, port
 
     @property
     def port(self) -> int:
-        if self._ws_server is None:
-            raise RuntimeError("the server is not started yet: await serve(...) first")
-        return self._ws_server.sockets[0].getsockname()[1]
+        return self.address[1]
 
     @property
     def url(self) -> str:
@@ -364,29 +244,31 @@ class Server:
                 await server.wait_closed()
         except TimeoutError:
             logger.warning("wsguide: some connections did not close within 10 s; dropped them")
-        for ns in self.namespaces.values():
-            closer = getattr(ns, "close", None)
+        for binding in self.bindings.values():
+            closer = getattr(binding, "aclose", None)
             if closer is not None:
-                await _maybe_await(closer())
+                await closer()
         for task in list(self._tasks):
             task.cancel()
         self._ws_server = None
 
     aclose = close
 
+    def abort_connections(self) -> int:
+        """Drop every open WebSocket connection without a Close frame, like a network
+        failure (wsguide only: the peers see 1006). Returns how many were dropped."""
+        transports = list(self._transports)
+        for transport in transports:
+            transport.abort()
+        return len(transports)
+
     def __await__(self):
-        self._started_by_await = True
         return self._await_start().__await__()
 
     async def _await_start(self) -> Server:
-        previous = _latest_by_name.get(self.name)
-        old = previous() if previous else None
-        if old is not None and old is not self and old._started_by_await and old.is_serving:
-            await old.close()
-            print(f"(closed the {self.name!r} server left over from a previous run)", file=sys.stderr)
-        await self.start()
-        _latest_by_name[self.name] = weakref.ref(self)
-        return self
+        for hook in list(self.before_await_start):
+            await maybe_await(hook(self))
+        return await self.start()
 
     async def __aenter__(self) -> Server:
         return await self.start()
@@ -398,19 +280,29 @@ class Server:
         where = self.url if self._ws_server is not None else "not started"
         return f"<wsguide Server {self.name} {where}>"
 
-    def _track(self, task: asyncio.Task[Any]) -> None:
+    def track(self, task: asyncio.Future[Any]) -> None:
+        """Keep ``task`` (``ctx.waitUntil`` work) alive until it ends; cancelled on close."""
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def run_in_worker_context(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call ``fn(*args)`` as the Worker's code runs: in its isolate."""
+        return self._context.copy().run(fn, *args)
+
+    def worker_context(self) -> contextvars.Context:
+        """A fresh copy of the context the Worker's code runs in (for a new task)."""
+        return self._context.copy()
+
     # -- running the Worker ---------------------------------------------------
-    def _report(self, exc: BaseException, where: str) -> None:
+    def report(self, exc: BaseException, where: str) -> None:
+        """Log an exception of the Worker's code with its traceback (and keep it in ``errors``)."""
         self.errors.append(exc)
         text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
         self.log.write("error", f"{where}:\n{text}")
 
     async def call_worker(self, request: Request) -> Response:
         """Run the Worker's ``fetch`` for ``request`` (wsguide only; used by tests and stubs)."""
-        ctx = ExecutionContext(self)
+        ctx = ExecutionContext(self.track)
         task = asyncio.get_running_loop().create_task(
             self._call(request, self.env, ctx), context=self._context.copy()
         )
@@ -425,21 +317,20 @@ class Server:
         from .transport import use_workerd_close_reasons
 
         use_workerd_close_reasons(connection.protocol)
-        # This runs in the connection's own task (its own context copy): set the
-        # Worker's log and compat here rather than paying for another task.
-        current_log.set(self.log)
-        _compat.current.set(self.compat)
+        # This runs in the connection's own task (its own context copy): enter the
+        # Worker's isolate here rather than paying for another task.
+        self.isolate.enter()
         try:
-            response = await _maybe_await(self._call(request, self.env, ExecutionContext(self)))
+            response = await maybe_await(self._call(request, self.env, ExecutionContext(self.track)))
         except Exception as exc:
             # workerd answers a plain 500 "Internal Server Error"; the learner sees
             # the traceback in the Worker log (echoed to the terminal / cell).
-            self._report(exc, f"Worker threw an exception handling {request.method.value} {request.path}")
+            self.report(exc, f"Worker threw an exception handling {request.method.value} {request.path}")
             return _internal_error()
         try:
             return self._check_response(connection, ws_request, response)
         except (TypeError, ValueError) as exc:
-            self._report(exc, f"Worker returned a response that cannot be sent for {request.path}")
+            self.report(exc, f"Worker returned a response that cannot be sent for {request.path}")
             return _internal_error()
 
     def _check_response(
@@ -456,20 +347,16 @@ class Server:
         if ws is None:
             return _to_ws_response(response)
         if (ws_request.headers.get("Upgrade") or "").lower() != "websocket":
-            from .websocket import MSG_RETURN_NO_UPGRADE
-
-            raise TypeError(MSG_RETURN_NO_UPGRADE)
+            raise TypeError(texts.RETURN_NO_UPGRADE)
         try:
-            ws._check_returnable()
+            ws.check_returnable()
         except TypeError as exc:
             # workerd couples the socket after the 101 is on the wire, so these
-            # errors drop the connection after the handshake (FINDINGS F9).
-            self._report(exc, "Worker returned a WebSocket that cannot be used")
-            connection.wsguide_abort = True
-            connection.wsguide_response = response
+            # errors drop the connection after the handshake (findings F9).
+            self.report(exc, "Worker returned a WebSocket that cannot be used")
+            self._pending[connection] = (response, None)
             return None
-        connection.wsguide_socket = ws  # picked up by _handle_connection
-        connection.wsguide_response = response
+        self._pending[connection] = (response, ws)  # picked up by _handle_connection
         ext = response.headers.get("Sec-WebSocket-Extensions")
         if ext is not None and ext.strip() == "":
             connection.protocol.available_extensions = []  # the Worker asked for no compression
@@ -478,12 +365,13 @@ class Server:
     def _process_response(
         self, connection: ServerConnection, ws_request: _WsRequest, ws_response: _WsResponse
     ) -> None:
-        response = getattr(connection, "wsguide_response", None)
-        if response is None or ws_response.status_code != 101:
+        pending = self._pending.get(connection)
+        if pending is None or ws_response.status_code != 101:
             return None
+        response = pending[0]
         headers = ws_response.headers
         if "Date" in headers:
-            del headers["Date"]  # workerd's 101 has none (FINDINGS F11)
+            del headers["Date"]  # workerd's 101 has none (findings F11)
         # The subprotocol comes from the Worker's Response, never auto-selected.
         if "Sec-WebSocket-Protocol" in headers:
             del headers["Sec-WebSocket-Protocol"]
@@ -496,23 +384,19 @@ class Server:
         from websockets.datastructures import Headers as _WsHeaders
 
         host = ws_request.headers.get("Host") or f"{self._url_host}:{self.port}"
-        request = Request(f"http://{host}{ws_request.path}", headers=_WsHeaders(ws_request.headers))
-        request._client_address = connection.remote_address
-        return request
+        return Request(f"http://{host}{ws_request.path}", headers=_WsHeaders(ws_request.headers))
 
     async def _handle_connection(self, conn: ServerConnection) -> None:
-        ws: WebSocket | None = getattr(conn, "wsguide_socket", None)
-        if ws is None or getattr(conn, "wsguide_abort", False):
+        _, ws = self._pending.pop(conn, (None, None))
+        if ws is None:
             conn.transport.abort()  # the Worker's socket could not be coupled
             return
         from .transport import NetworkTransport
 
         transport = NetworkTransport(conn, limit=self.compat.max_message_size, log=self.log)
-        transport.protocol = conn.response.headers.get("Sec-WebSocket-Protocol")
-        transport.extensions = conn.response.headers.get("Sec-WebSocket-Extensions")
         self._transports.add(transport)
         try:
-            self._context.copy().run(ws._couple, transport)
+            self.run_in_worker_context(ws.couple, transport)
             # Keep the handler alive while the connection is open; websockets closes
             # the connection when this returns.
             await conn.wait_closed()
@@ -522,21 +406,6 @@ class Server:
             # starts then, finds the connection closed and reports it.
         finally:
             self._transports.discard(transport)
-
-
-class _WireHandler(logging.Handler):
-    def __init__(self, sink: list[str]) -> None:
-        super().__init__(logging.DEBUG)
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        try:
-            self.sink.append(record.getMessage())
-        except Exception:  # a trace must never break the server
-            pass
-
-
-_PORT_RE = __import__("re").compile(r"(127\.0\.0\.1|localhost):\d+")
 
 
 def _internal_error() -> _WsResponse:
@@ -573,37 +442,3 @@ def _to_ws_response(response: Response) -> _WsResponse:
     headers["Connection"] = "close"
     reason = response.status_text or reason_phrase(response.status)
     return _WsResponse(response.status, reason, headers, body)
-
-
-def serve(
-    worker: Any,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-    compatibility_date: str | None = None,
-    compatibility_flags: Iterable[str] = (),
-    env: Any = None,
-    durable_objects: dict[str, type] | None = None,
-    persist: Any = None,
-    trace: bool = False,
-    **options: Any,
-) -> Server:
-    """Serve a Worker on ``http://127.0.0.1:<free port>``.
-
-    Use it as ``async with serve(Default) as srv:`` (stops at the end of the
-    block) or ``srv = await serve(Default)`` (stop it with ``await srv.close()``).
-    ``port=0`` (the default) picks a free port, so re-running a cell never
-    clashes. ``host="0.0.0.0"`` opens it to your network: only for a classroom.
-    """
-    return Server(
-        worker,
-        host=host,
-        port=port,
-        compatibility_date=compatibility_date,
-        compatibility_flags=compatibility_flags,
-        env=env,
-        durable_objects=durable_objects,
-        persist=persist,
-        trace=trace,
-        **options,
-    )

@@ -12,11 +12,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from .events import CloseEvent
-from .http import Request, Response
-from .runtime import Server, serve
-from .timing import WaitTimeout, short as _short
-from .websocket import WebSocket
+from ..core.events import CloseEvent
+from ..core.states import SocketState
+from ..core.websocket import WebSocket
+from ..http import Request, Response
+from ..net.server import Server
+from ..serving import serve
+from .eventlog import EventLog, next_event
+from .text import short as _short
+from .waits import WaitTimeout
 
 __all__ = [
     "Check",
@@ -174,7 +178,7 @@ def check_returned_end(client: WebSocket) -> Check:
     """Is ``client`` the end you returned in a Response, now inert?"""
     c = Check("the returned end")
     c.expect(
-        client.state.value == "Released",
+        client.state is SocketState.RELEASED,
         "it is inert: the runtime took it over when the Response was sent",
         "this end is still usable",
         "it was not returned in a 101 Response (yet)",
@@ -234,8 +238,6 @@ async def check_echo(Worker: Any, *, binary: bool = True, timeout: float = 5, **
 
     Needs no server of yours: it starts and stops its own on a free port.
     """
-    from .notebook import EventLog, next_event  # the helpers module builds on this one
-
     c = Check(f"echo of {getattr(Worker, '__name__', 'the Worker')}")
     async with serve(Worker, echo_log=False, **serve_options) as srv:
         log = EventLog()
@@ -292,8 +294,6 @@ def _first_line(srv: Server) -> str:
 
 
 async def _close_quietly(ws: WebSocket, timeout: float) -> None:
-    from .notebook import next_event
-
     if ws.readyState == WebSocket.OPEN:
         ws.close(1000)
         try:
@@ -326,7 +326,7 @@ def check_fetch_upgrade(resp: Any) -> Check:
     ):
         return c
     c.expect(
-        ws.state.value == "Accepted",
+        ws.state is SocketState.ACCEPTED,
         "it is accepted: its events will arrive",
         "it is not accepted yet",
         "a socket from fetch() delivers nothing before accept()",
