@@ -82,7 +82,12 @@ def serialize_attachment(value: Any) -> bytes:
 
 
 def deserialize_attachment(data: bytes) -> Any:
-    return decode_value(data)
+    value = decode_value(data)
+    if type(value) is dict:  # TEMPORARY SHIM until the boundary work: .to_py() as on Workers
+        from .ffi import _JsObjectShim
+
+        return _JsObjectShim(value)
+    return value
 
 
 # ---------------------------------------------------------------------------
