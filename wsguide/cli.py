@@ -5,7 +5,9 @@ It may also define, at module level (wsguide only; on Workers these live in
 ``wrangler.toml``):
 
 * ``DURABLE_OBJECTS = {"ROOMS": ChatRoom}`` — Durable Object bindings;
-* ``COMPATIBILITY_DATE = "2026-11-01"`` and ``COMPATIBILITY_FLAGS = [...]``.
+* ``COMPATIBILITY_DATE = "2026-11-01"`` and ``COMPATIBILITY_FLAGS = [...]``;
+* ``ASSETS = "public"`` — a folder of static files (relative to the Worker file),
+  served before the Worker runs (see :mod:`wsguide.assets`).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ def _banner(srv: Any, file: str, args: argparse.Namespace, bindings: dict[str, A
     ]
     for binding, cls in bindings.items():
         lines.append(f"  env.{binding}: Durable Object {cls.__name__}")
+    if getattr(srv, "assets", None) is not None:
+        lines.append(f"  static files: {srv.assets} (served before the Worker for GET requests)")
     if args.host in ("0.0.0.0", "::"):
         lines.append(f"  Ready on http://<this machine's address>:{srv.port}  (and {srv.url})")
     else:

@@ -206,8 +206,13 @@ class Server:
         echo_log: bool = True,
         allowed_origins: Iterable[str] | None = None,
         hibernate_after: float | None = None,
+        assets: Any = None,
     ) -> None:
         self.worker = worker
+        from . import assets as _assets  # static files (ASSETS = "public"): served before the Worker
+
+        #: The folder of static files served before the Worker runs, or None.
+        self.assets = _assets.assets_folder(worker, assets)
         self._call = _resolve_worker(worker)
         self.host = host
         self._requested_port = port
@@ -422,6 +427,12 @@ class Server:
             origin = ws_request.headers.get("Origin")
             if origin is not None and origin not in self.allowed_origins:
                 return _http_response(403, f"Origin {origin} is not allowed to connect to this server.\n")
+        if self.assets is not None and ws_request.method in ("GET", "HEAD"):
+            from . import assets as _assets
+
+            found = _assets.static_file(self.assets, ws_request.path)
+            if found is not None:
+                return _assets.response_for(found, ws_request.method)
         from .transport import use_workerd_close_reasons
 
         use_workerd_close_reasons(connection.protocol)
