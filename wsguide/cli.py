@@ -1,8 +1,8 @@
-"""``wsguide dev worker.py`` (like ``wrangler dev``) and ``wsguide check``.
+"""``wsguide dev worker.py`` (like ``wrangler dev``), ``wsguide lint`` and ``wsguide check``.
 
 A Worker file is a Python module with a ``class Default(WorkerEntrypoint)``.
 It may also define, at module level (wsguide only; on Workers these live in
-``wrangler.toml``):
+``wrangler.jsonc``, which ``wsguide export`` writes from them):
 
 * ``DURABLE_OBJECTS = {"ROOMS": ChatRoom}`` — Durable Object bindings;
 * ``COMPATIBILITY_DATE = "2026-11-01"`` and ``COMPATIBILITY_FLAGS = [...]``;
@@ -140,7 +140,8 @@ async def _dev(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wsguide",
-        description="Run a Python Worker locally, like `wrangler dev`, or check your set-up.",
+        description="Run a Python Worker locally, like `wrangler dev`; check it against the Python "
+        "Workers rules; or check your set-up.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="serve a Worker file (like `wrangler dev`)")
@@ -154,6 +155,19 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--in-memory", action="store_true", help="keep Durable Object storage in memory only")
     dev.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="only accept requests from this Origin (repeatable)")
     dev.add_argument("--hibernate-after", type=float, metavar="SECONDS", help="idle time before a Durable Object hibernates (default 10)")
+    from . import workerlint
+
+    lint = sub.add_parser(
+        "lint",
+        help="check a Worker file against the rules of real Python Workers",
+        description="Read a Worker file (and the local modules it imports), without running it, and "
+        "report every line that would break on Python Workers (Pyodide inside the Workers runtime): "
+        "listeners without create_proxy, JavaScript classes called without .new, a dict given to "
+        "serializeAttachment, `is` between runtime objects, `except TypeError` around runtime calls, "
+        "wsguide-only names, and files read from the kit. Each problem comes with file:line and the fix. "
+        "Exit code 0: no problems; 1: problems found; 2: the file could not be read.",
+    )
+    workerlint.add_arguments(lint)
     sub.add_parser("check", help="check that this machine is ready for the notebooks")
     args, rest = parser.parse_known_args(argv)
     if args.command == "check":
@@ -162,6 +176,8 @@ def main(argv: list[str] | None = None) -> int:
         return check.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "lint":
+        return workerlint.main(args)
     try:
         return asyncio.run(_dev(args))
     except KeyboardInterrupt:
