@@ -1,4 +1,4 @@
-"""``wsguide dev worker.py`` (like ``wrangler dev``), ``wsguide lint`` and ``wsguide check``.
+"""``wsguide dev worker.py`` (like ``wrangler dev``), ``wsguide lint``, ``wsguide export`` and ``wsguide check``.
 
 A Worker file is a Python module with a ``class Default(WorkerEntrypoint)``.
 It may also define, at module level (wsguide only; on Workers these live in
@@ -141,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wsguide",
         description="Run a Python Worker locally, like `wrangler dev`; check it against the Python "
-        "Workers rules; or check your set-up.",
+        "Workers rules; export it as a project for Cloudflare; or check your set-up.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="serve a Worker file (like `wrangler dev`)")
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--in-memory", action="store_true", help="keep Durable Object storage in memory only")
     dev.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="only accept requests from this Origin (repeatable)")
     dev.add_argument("--hibernate-after", type=float, metavar="SECONDS", help="idle time before a Durable Object hibernates (default 10)")
-    from . import workerlint
+    from . import export, workerlint
 
     lint = sub.add_parser(
         "lint",
@@ -168,6 +168,17 @@ def main(argv: list[str] | None = None) -> int:
         "Exit code 0: no problems; 1: problems found; 2: the file could not be read.",
     )
     workerlint.add_arguments(lint)
+    exp = sub.add_parser(
+        "export",
+        help="write a Python Workers project (pywrangler) from a Worker file",
+        description="Check the Worker like `wsguide lint` (and refuse, writing nothing, if it finds "
+        "problems, unless --force), then write OUTDIR: src/entry.py (the Worker with its imports "
+        "rewritten to workers / js / pyodide.ffi) and the local modules it imports, assets/ (the "
+        "ASSETS folder), wrangler.jsonc (name, main, compatibility date and flags, Durable Object "
+        "bindings and migrations, assets), pyproject.toml, package.json and a README. In OUTDIR: "
+        "`npm install`, then `uv run pywrangler dev` or `uv run pywrangler deploy`.",
+    )
+    export.add_arguments(exp)
     sub.add_parser("check", help="check that this machine is ready for the notebooks")
     args, rest = parser.parse_known_args(argv)
     if args.command == "check":
@@ -178,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "lint":
         return workerlint.main(args)
+    if args.command == "export":
+        return export.main(args)
     try:
         return asyncio.run(_dev(args))
     except KeyboardInterrupt:
