@@ -305,3 +305,27 @@ def test_static_files_that_link_outside_their_folder_are_not_copied(tmp_path):
     (app / "worker.py").write_text(ECHO.read_text(encoding="utf-8") + '\nASSETS = "public"\n', encoding="utf-8")
     export(app / "worker.py", tmp_path / "out")
     assert tree(tmp_path / "out" / "assets") == ["index.html"]
+
+
+UNSAFE = Path(__file__).parent / "unsafe"
+
+
+@pytest.mark.parametrize(
+    ("worker", "expected"),
+    [
+        ("echo.py", [("listener-proxy", 29)]),
+        (
+            "chat_worker.py",
+            [
+                ("kit-file", 49), ("listener-proxy", 80), ("js-new", 91), ("attachment-dict", 101),
+                ("attachment-dict", 125), ("attachment-dict", 128), ("is-runtime", 174),
+                ("except-typeerror", 178), ("except-typeerror", 197),
+            ],
+        ),
+    ],
+)
+def test_the_examples_as_they_were_are_refused_line_by_line(tmp_path, worker, expected):
+    with pytest.raises(ExportRefused) as info:
+        export(UNSAFE / worker, tmp_path / "out")
+    assert [(f.rule.id, f.line) for f in info.value.findings] == expected
+    assert not (tmp_path / "out").exists()
