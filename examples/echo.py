@@ -1,13 +1,13 @@
 """The guide's echo Worker, in Python.
 
 Run it like `wrangler dev`:   python -m wsguide dev examples/echo.py
-On Python Workers, change the two imports to:
-    from workers import Response, WorkerEntrypoint
-    from js import WebSocketPair
+Deploy it to Python Workers:  python -m wsguide export examples/echo.py build/echo
+(export rewrites the imports to `workers`, `js` and `pyodide.ffi`).
 """
 
 from wsguide.workers import Response, WorkerEntrypoint
 from wsguide.js import WebSocketPair
+from wsguide.ffi import create_proxy
 
 
 class Default(WorkerEntrypoint):
@@ -26,5 +26,7 @@ class Default(WorkerEntrypoint):
         def on_message(event):
             server.send(event.data)
 
-        server.addEventListener("message", on_message)
+        # create_proxy keeps the function callable from JavaScript: on Python Workers a
+        # plain function would be destroyed as soon as addEventListener returns.
+        server.addEventListener("message", create_proxy(on_message))
         return Response(None, status=101, web_socket=client)

@@ -1,4 +1,4 @@
-"""The ``wsguide`` command: ``wsguide dev worker.py`` (like ``wrangler dev``) and ``wsguide doctor``.
+"""The ``wsguide`` command: ``dev`` (like ``wrangler dev``), ``lint``, ``export`` and ``doctor``.
 
 What a Worker file may contain is described in :mod:`wsguide.workerfile`.
 """
@@ -43,6 +43,8 @@ def _banner(srv: Any, file: str, args: argparse.Namespace, bindings: dict[str, A
     ]
     for binding, cls in bindings.items():
         lines.append(f"  env.{binding}: Durable Object {cls.__name__}")
+    if getattr(srv, "assets", None) is not None:
+        lines.append(f"  static files: {srv.assets} (served before the Worker for GET requests)")
     if args.host in ("0.0.0.0", "::"):
         lines.append(f"  Ready on http://<this machine's address>:{srv.port}  (and {srv.url})")
     else:
@@ -108,7 +110,8 @@ async def _dev(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="wsguide",
-        description="Run a Python Worker locally, like `wrangler dev`, or check that this machine is ready.",
+        description="Run a Python Worker locally, like `wrangler dev`; check it against the Python "
+        "Workers rules; export it as a project for Cloudflare; or check that this machine is ready.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
     dev = sub.add_parser("dev", help="serve a Worker file (like `wrangler dev`)")
@@ -122,6 +125,30 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--in-memory", action="store_true", help="keep Durable Object storage in memory only")
     dev.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="only accept requests from this Origin (repeatable)")
     dev.add_argument("--hibernate-after", type=float, metavar="SECONDS", help="idle time before a Durable Object hibernates (default 10)")
+    from . import export, workerlint
+
+    lint = sub.add_parser(
+        "lint",
+        help="check a Worker file against the rules of real Python Workers",
+        description="Read a Worker file (and the local modules it imports), without running it, and "
+        "report every line that would break on Python Workers (Pyodide inside the Workers runtime): "
+        "listeners without create_proxy, JavaScript classes called without .new, a dict given to "
+        "serializeAttachment, `is` between runtime objects, `except TypeError` around runtime calls, "
+        "wsguide-only names, and files read from the kit. Each problem comes with file:line and the fix. "
+        "Exit code 0: no problems; 1: problems found; 2: the file could not be read.",
+    )
+    workerlint.add_arguments(lint)
+    exp = sub.add_parser(
+        "export",
+        help="write a Python Workers project (pywrangler) from a Worker file",
+        description="Check the Worker like `wsguide lint` (and refuse, writing nothing, if it finds "
+        "problems, unless --force), then write OUTDIR: src/entry.py (the Worker with its imports "
+        "rewritten to workers / js / pyodide.ffi) and the local modules it imports, assets/ (the "
+        "ASSETS folder), wrangler.jsonc (name, main, compatibility date and flags, Durable Object "
+        "bindings and migrations, assets), pyproject.toml, package.json and a README. In OUTDIR: "
+        "`npm install`, then `uv run pywrangler dev` or `uv run pywrangler deploy`.",
+    )
+    export.add_arguments(exp)
     sub.add_parser("doctor", help="check that this machine is ready for the notebooks")
     args, rest = parser.parse_known_args(argv)
     if args.command == "doctor":
@@ -130,6 +157,10 @@ def main(argv: list[str] | None = None) -> int:
         return doctor.main(rest)
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command == "lint":
+        return workerlint.main(args)
+    if args.command == "export":
+        return export.main(args)
     try:
         return asyncio.run(_dev(args))
     except KeyboardInterrupt:

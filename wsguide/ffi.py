@@ -1,4 +1,4 @@
-"""Mirror of ``from pyodide.ffi import create_proxy``.
+"""Mirror of ``from pyodide.ffi import …`` (``create_proxy``, ``to_js``, ``JsException``).
 
 On Workers a Python function given to ``addEventListener`` must be wrapped
 with ``create_proxy`` so JavaScript can keep calling it. Here functions are
@@ -9,9 +9,16 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from .core.errors import JsError
+
 F = TypeVar("F")
 
-__all__ = ["create_proxy", "create_once_callable", "to_js"]
+__all__ = ["JsException", "create_proxy", "create_once_callable", "to_js"]
+
+# TEMPORARY SHIM, replaced by the Pyodide boundary work (issue 9): on Workers every
+# error the runtime throws arrives as one class, pyodide.ffi.JsException. Until wsguide
+# models that boundary, `except JsException:` catches the runtime's JavaScript errors.
+JsException = JsError
 
 
 def create_proxy(fn: F, *args: Any, **kwargs: Any) -> F:
@@ -22,5 +29,6 @@ def create_once_callable(fn: F, *args: Any, **kwargs: Any) -> F:
     return fn
 
 
-def to_js(value: Any, *args: Any, **kwargs: Any) -> Any:
+def to_js(value: Any, *args: Any, dict_converter: Any = None, **kwargs: Any) -> Any:
+    """``to_js(value, dict_converter=Object.fromEntries)``: here values stay Python."""
     return value

@@ -23,7 +23,12 @@ __all__ = [
 
 
 class Object:
-    """``Object.values(pair)`` as Pyodide exposes it."""
+    """``Object.values(pair)`` and ``Object.fromEntries`` as Pyodide exposes them."""
+
+    @staticmethod
+    def fromEntries(entries: Any) -> dict[Any, Any]:
+        """``to_js(d, dict_converter=Object.fromEntries)`` uses it; here: a dict."""
+        return dict(entries)
 
     @staticmethod
     def values(obj: Any) -> list[Any]:

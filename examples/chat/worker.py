@@ -5,7 +5,8 @@ Run it like `wrangler dev`, then open the printed URL in two browser tabs:
     python -m wsguide dev examples/chat/worker.py
 
 Routes
-  /                                  the chat page (plain HTML/JS shipped in wsguide/static/chat.html)
+  /                                  the chat page: public/index.html, a static asset (ASSETS below),
+                                     served before the Worker runs, here and on Cloudflare
   /api/room/<name>/websocket         a WebSocket to the ChatRoom Durable Object called <name>
   /room/<name>                       benchmark switch: raw broadcast (BenchRoom), no notices, no history
   /echo                              the guide's echo Worker, for the echo benchmarks
@@ -19,10 +20,12 @@ The chat protocol (JSON text messages):
   room   → {"type": "join" | "leave", "name"}
   room   → {"type": "error", "error": "..."}
 
-On Python Workers, change the imports to `from workers import …` and
-`from js import WebSocketPair, WebSocketRequestResponsePair`, bind the classes in
-wrangler.jsonc (durable_objects + a new_sqlite_classes migration), and serve the
-page as a static asset.
+Deploy it to Python Workers with `python -m wsguide export examples/chat/worker.py build/chat`:
+it rewrites the imports (`workers`, `js`, `pyodide.ffi`), binds the classes in wrangler.jsonc
+(durable_objects + a new_sqlite_classes migration) and copies public/ as the static assets.
+The code follows Pyodide's rules: listeners wrapped in create_proxy, JavaScript classes built
+with .new, attachments converted with to_js / .to_py(), sockets compared with ==, runtime
+errors caught as JsException.
 """
 
 from __future__ import annotations
@@ -30,10 +33,10 @@ from __future__ import annotations
 import json
 import re
 import time
-from importlib import resources
 from urllib.parse import unquote, urlsplit
 
-from wsguide.js import WebSocketPair, WebSocketRequestResponsePair
+from wsguide.ffi import JsException, create_proxy, to_js
+from wsguide.js import Object, WebSocketPair, WebSocketRequestResponsePair
 from wsguide.workers import DurableObject, Response, WorkerEntrypoint
 
 MAX_NAME = 32  # characters
@@ -45,20 +48,24 @@ RATE_PER_SECOND = 1.0  # …then this many per second
 ROOM_NAME = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
-def chat_page() -> str:
-    return resources.files("wsguide").joinpath("static/chat.html").read_text(encoding="utf-8")
-
-
 def wants_websocket(request) -> bool:
     # HTTP tokens are case-insensitive: some clients send "Upgrade: WebSocket".
     return (request.headers.get("Upgrade") or "").lower() == "websocket"
 
 
+def session_of(ws) -> dict:
+    """The socket's attachment as a Python dict (it arrives from JavaScript as a proxy)."""
+    return ws.deserializeAttachment().to_py()
+
+
+def save_session(ws, session: dict) -> None:
+    """Attach ``session`` to the socket; to_js makes it a JavaScript object the runtime can store."""
+    ws.serializeAttachment(to_js(session, dict_converter=Object.fromEntries))
+
+
 class Default(WorkerEntrypoint):
     async def fetch(self, request):
         path = urlsplit(request.url).path
-        if path in ("/", "/index.html"):
-            return Response(chat_page(), headers={"Content-Type": "text/html; charset=utf-8"})
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["api", "room"] and parts[3] == "websocket":
             name = unquote(parts[2])
@@ -77,7 +84,7 @@ class Default(WorkerEntrypoint):
             client, server = WebSocketPair.new().object_values()
             server.accept()
             server.binaryType = "arraybuffer"
-            server.addEventListener("message", lambda event: server.send(event.data))
+            server.addEventListener("message", create_proxy(lambda event: server.send(event.data)))
             return Response(None, status=101, web_socket=client)
         return Response("Not found", status=404)
 
@@ -88,7 +95,7 @@ class ChatRoom(DurableObject):
 
     def __init__(self, ctx, env):
         super().__init__(ctx, env)
-        ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair("ping", "pong"))
+        ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair.new("ping", "pong"))
         ctx.storage.sql.exec(
             "CREATE TABLE IF NOT EXISTS messages ("
             " id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL, text TEXT NOT NULL,"
@@ -98,7 +105,7 @@ class ChatRoom(DurableObject):
     async def fetch(self, request):
         client, server = WebSocketPair.new().object_values()
         self.ctx.acceptWebSocket(server)
-        server.serializeAttachment({"name": None, "tokens": RATE_BURST, "at": time.time()})
+        save_session(server, {"name": None, "tokens": RATE_BURST, "at": time.time()})
         return Response(None, status=101, web_socket=client)
 
     async def webSocketMessage(self, ws, message):
@@ -110,8 +117,8 @@ class ChatRoom(DurableObject):
             data = None
         if not isinstance(data, dict):
             return self.refuse(ws, 'Messages are JSON objects: {"name": …} to join, then {"text": …}.')
-        session = ws.deserializeAttachment() or {}
-        if session.get("name") is None:
+        session = session_of(ws)
+        if session["name"] is None:
             return self.join(ws, session, data.get("name"))
         text = data.get("text")
         if not isinstance(text, str) or not text.strip():
@@ -122,10 +129,10 @@ class ChatRoom(DurableObject):
         tokens = min(RATE_BURST, session["tokens"] + (now - session["at"]) * RATE_PER_SECOND)
         if tokens < 1:
             session.update(tokens=tokens, at=now)
-            ws.serializeAttachment(session)
+            save_session(ws, session)
             return self.refuse(ws, "You are sending too fast; wait a moment.")
         session.update(tokens=tokens - 1, at=now)
-        ws.serializeAttachment(session)
+        save_session(ws, session)
         ts = int(now * 1000)
         sql = self.ctx.storage.sql
         sql.exec("INSERT INTO messages (name, text, ts) VALUES (?, ?, ?)", session["name"], text, ts)
@@ -139,7 +146,7 @@ class ChatRoom(DurableObject):
         if len(name) > MAX_NAME:
             return self.refuse(ws, f"Names are at most {MAX_NAME} characters.")
         session["name"] = name
-        ws.serializeAttachment(session)
+        save_session(ws, session)
         history = self.ctx.storage.sql.exec(
             "SELECT name, text, ts FROM (SELECT * FROM messages ORDER BY id DESC LIMIT ?) ORDER BY id",
             HISTORY,
@@ -156,14 +163,14 @@ class ChatRoom(DurableObject):
         self.leave(ws)
 
     def leave(self, ws):
-        session = ws.deserializeAttachment() or {}
-        if session.get("name") is not None:
-            self.broadcast({"type": "leave", "name": session["name"]}, skip=ws)
+        name = session_of(ws)["name"]
+        if name is not None:
+            self.broadcast({"type": "leave", "name": name}, skip=ws)
 
     def members(self):
         names = []
         for peer in reversed(self.ctx.getWebSockets()):  # oldest first
-            name = (peer.deserializeAttachment() or {}).get("name")
+            name = session_of(peer)["name"]
             if name is not None:
                 names.append(name)
         return names
@@ -171,11 +178,12 @@ class ChatRoom(DurableObject):
     def broadcast(self, event, skip=None):
         data = json.dumps(event)
         for peer in self.ctx.getWebSockets():
-            if peer is skip or (peer.deserializeAttachment() or {}).get("name") is None:
+            # == and not `is`: each time a socket reaches Python it gets a new proxy.
+            if peer == skip or session_of(peer)["name"] is None:
                 continue
             try:
                 peer.send(data)
-            except TypeError:
+            except JsException:  # the runtime's TypeError arrives as a JsException
                 pass  # that socket already called close(): it is leaving
 
     def refuse(self, ws, why):
@@ -194,12 +202,13 @@ class BenchRoom(DurableObject):
         for peer in self.ctx.getWebSockets():
             try:
                 peer.send(message)
-            except TypeError:
+            except JsException:
                 pass
 
     def webSocketClose(self, ws, code, reason, wasClean):
         ws.close(1000, "bye")
 
 
-# wsguide dev reads these (on Workers they live in wrangler.jsonc).
+# wsguide dev reads these; wsguide export writes them into wrangler.jsonc.
 DURABLE_OBJECTS = {"ROOMS": ChatRoom, "BENCH": BenchRoom}
+ASSETS = "public"  # static files, served before the Worker runs (wrangler's assets.directory)

@@ -21,12 +21,13 @@ def _load():
     return module
 
 
-async def test_example_echo_imports_only_workers_and_js_mirrors():
+async def test_example_echo_imports_only_the_workers_js_and_ffi_mirrors():
     source = EXAMPLE.read_text()
     imports = [line for line in source.splitlines() if line.startswith(("import ", "from "))]
     assert imports == [
         "from wsguide.workers import Response, WorkerEntrypoint",
         "from wsguide.js import WebSocketPair",
+        "from wsguide.ffi import create_proxy",
     ]
 
 

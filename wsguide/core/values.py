@@ -80,3 +80,10 @@ class Blob:
         return isinstance(other, Blob) and other._data == self._data
 
     __hash__ = None  # type: ignore[assignment]
+
+
+class JsObjectShim(dict):
+    """TEMPORARY until the Pyodide boundary: a dict with ``.to_py()``, as a JsProxy of an object has."""
+
+    def to_py(self) -> dict[str, Any]:
+        return dict(self)

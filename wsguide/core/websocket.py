@@ -36,7 +36,7 @@ from .isolate import Isolate, emit
 from .messages import Close, Closed, Disconnect, Failure, Item, Message, Opened
 from .states import Input, SocketState, next_state
 from .urls import validate_protocols, validate_ws_url
-from .values import Blob, js_string
+from .values import Blob, JsObjectShim, js_string
 
 __all__ = ["HibernationOwner", "Transport", "WebSocket"]
 
@@ -505,7 +505,11 @@ class WebSocket(EventTarget):
 
     def deserializeAttachment(self) -> Any:
         """A copy of the value given to ``serializeAttachment()``, or ``None``."""
-        return None if self._attachment is None else decode_value(self._attachment)
+        if self._attachment is None:
+            return None
+        value = decode_value(self._attachment)
+        # TEMPORARY until the Pyodide boundary: an object comes back with .to_py(), as on Workers.
+        return JsObjectShim(value) if type(value) is dict else value
 
     def __repr__(self) -> str:
         names = {0: "CONNECTING", 1: "OPEN", 2: "CLOSING", 3: "CLOSED"}

@@ -34,6 +34,7 @@ from ..core.isolate import Isolate
 from ..core.log import WorkerLog
 from ..core import texts
 from ..http import Request, Response, reason_phrase
+from .assets import assets_folder, response_for, static_file
 from .worker import Env, ExecutionContext, resolve_worker, worker_name
 
 if TYPE_CHECKING:  # websockets is imported on first use: keeps `import wsguide` fast
@@ -104,9 +105,12 @@ class Server:
         log: WorkerLog | None = None,
         echo_log: bool = True,
         allowed_origins: Iterable[str] | None = None,
+        assets: Any = None,
     ) -> None:
         self.worker = worker
         self._call = resolve_worker(worker)
+        #: The folder of static files served before the Worker runs (``ASSETS = "public"``), or None.
+        self.assets = assets_folder(worker, assets)
         self.host = host
         self._requested_port = port
         self.name = name or worker_name(worker)
@@ -314,6 +318,10 @@ class Server:
             origin = ws_request.headers.get("Origin")
             if origin is not None and origin not in self.allowed_origins:
                 return _http_response(403, f"Origin {origin} is not allowed to connect to this server.\n")
+        if self.assets is not None and ws_request.method in ("GET", "HEAD"):
+            found = static_file(self.assets, ws_request.path)
+            if found is not None:
+                return response_for(found, ws_request.method)
         from .transport import use_workerd_close_reasons
 
         use_workerd_close_reasons(connection.protocol)
