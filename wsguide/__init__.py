@@ -1,17 +1,20 @@
 """wsguide: learn WebSockets on Cloudflare Workers, in Python, on your own machine.
 
-A learner's Worker written against ``wsguide`` runs on real Python Workers
-with an import change (``from workers import …`` / ``from js import …`` /
-``from pyodide.ffi import …``), and behaves here as it does there: same events
-in the same order, same close codes, same error texts.
+A Worker written here runs on real Python Workers with an import change, and
+behaves here as it does there — same events in the same order, same close
+codes, same error texts, and the same Python (Pyodide's rules at the boundary):
 
-    from wsguide.workers import WorkerEntrypoint, Response
-    from wsguide.js import WebSocketPair
-    from wsguide import serve          # wsguide only: run it locally
+    from wsguide.workers import WorkerEntrypoint, Response   # -> from workers import ...
+    from wsguide.js import WebSocketPair                      # -> from js import ...
+    from wsguide.ffi import create_proxy                      # -> from pyodide.ffi import ...
 
+    from wsguide import serve                                 # wsguide only: run it locally
+
+The names re-exported here are the same objects as those mirrors (for
+wsguide's own tests and notebook helpers); a Worker imports from the mirrors.
 The layers, each importing only the ones before it (``docs/architecture.md``):
-``core`` → ``ffi`` → ``http`` → ``net`` → ``durable`` → ``serving`` → ``teach``
-→ ``cli``. ``workers`` and ``js`` mirror the import names of real Python Workers.
+``core`` → ``ffi`` → ``http`` → ``sdk`` → ``net`` → ``durable`` → ``serving``
+→ ``teach`` → ``cli``.
 """
 
 from __future__ import annotations
@@ -19,38 +22,22 @@ from __future__ import annotations
 from typing import Any
 
 from .core.compat import DEFAULT_COMPATIBILITY_DATE, Compat
-from .core.console import console
-from .core.errors import DOMException, InvalidAccessError, JsError, JsRangeError, JsTypeError
-from .core.events import CloseEvent, ErrorEvent, Event, MessageEvent
-from .core.pair import WebSocketPair
-from .core.values import Blob
-from .core.websocket import WebSocket
-from .entrypoints import WorkerEntrypoint
-from .http import Headers, Request, Response
-from .net import FetchError, PortInUseError, Server, fetch, running, shutdown_all
-from .net.worker import ExecutionContext
+from .ffi import JsException, create_once_callable, create_proxy, to_js
+from .js import Object, WebSocket, WebSocketPair, console
+from .net import FetchError, PortInUseError, Server, running, shutdown_all
+from .sdk import DurableObject, Request, Response, WorkerEntrypoint, fetch
 from .serving import serve
 from .teach import reruns as _reruns
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Blob",
-    "CloseEvent",
-    "Compat",
     "DEFAULT_COMPATIBILITY_DATE",
-    "DOMException",
+    "Compat",
     "DurableObject",
-    "ErrorEvent",
-    "Event",
-    "ExecutionContext",
     "FetchError",
-    "Headers",
-    "InvalidAccessError",
-    "JsError",
-    "JsRangeError",
-    "JsTypeError",
-    "MessageEvent",
+    "JsException",
+    "Object",
     "PortInUseError",
     "Request",
     "Response",
@@ -60,19 +47,21 @@ __all__ = [
     "WebSocketRequestResponsePair",
     "WorkerEntrypoint",
     "console",
+    "create_once_callable",
+    "create_proxy",
     "fetch",
     "running",
     "serve",
     "shutdown_all",
+    "to_js",
 ]
 
 _reruns.install()
 
 
 def __getattr__(name: str) -> Any:
-    # Durable Objects load on first use: keeps `import wsguide` fast.
-    if name in ("DurableObject", "WebSocketRequestResponsePair", "DurableObjectState"):
-        from . import durable
+    if name == "WebSocketRequestResponsePair":
+        from .js import WebSocketRequestResponsePair
 
-        return getattr(durable, name)
+        return WebSocketRequestResponsePair
     raise AttributeError(f"module 'wsguide' has no attribute {name!r}")

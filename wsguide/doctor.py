@@ -171,7 +171,7 @@ async def check_loopback(timeout: float = TIMEOUT) -> Result:
     from websockets.asyncio.client import connect
 
     from .core.pair import WebSocketPair
-    from .entrypoints import WorkerEntrypoint
+    from .sdk.entrypoints import WorkerEntrypoint
     from .http import Response
     from .serving import serve
 

@@ -1,14 +1,21 @@
-"""``Headers``, ``Request`` and ``Response`` with the Workers runtime's rules.
+"""The Fetch API's ``Headers``, ``Request`` and ``Response``: the JavaScript classes, with workerd's rules.
 
-Names and signatures follow the Python Workers SDK (``from workers import
-Request, Response``): ``Response(body=None, status=None, status_text="",
-headers=None, web_socket=None)``, ``Response.json(...)``, ``request.headers.get``.
-The checks a Response makes are the runtime's, with its exact texts:
+These are what ``from js import Response`` reaches on Python Workers (the
+Python SDK's ``workers.Response`` wraps them: :mod:`wsguide.sdk`). They take
+JavaScript's arguments — ``Response(body, init)`` with ``init`` an options
+object (``status``, ``statusText``, ``headers``, ``webSocket``) — and make
+workerd's checks with its exact texts:
 
 * a WebSocket needs status 101 → ``RangeError: Responses with a WebSocket must have status code 101.``
 * status 101 needs a WebSocket, and any other status must be 200–599 →
   ``RangeError: Responses may only be constructed with status codes in the range 200 to 599, inclusive.``
 * 101, 204, 205 and 304 carry no body → ``TypeError``.
+
+For wsguide's own code the same constructors also take the options as keyword
+arguments (``Response(None, status=101, web_socket=ws)``).
+
+>>> Response("Expected Upgrade: websocket", {"status": 426}).status
+426
 """
 
 from __future__ import annotations
@@ -19,11 +26,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .core.errors import JsRangeError, JsTypeError
+from .core.jsapi import JsInterface, Uint8Array
+from .core.values import Blob
 from .core.websocket import WebSocket
 
-__all__ = ["Headers", "Request", "Response", "HTTPMethod"]
-
-HTTPMethod = _http.HTTPMethod
+__all__ = ["Headers", "Request", "Response", "reason_phrase"]
 
 MSG_WS_NEEDS_101 = "Responses with a WebSocket must have status code 101."
 MSG_STATUS_RANGE = (
@@ -31,45 +38,53 @@ MSG_STATUS_RANGE = (
 )
 MSG_NULL_BODY = "Response with null body status (101, 204, 205, or 304) cannot have a body."
 MSG_CLONE_WS = "Cannot clone a response to a WebSocket handshake."
+MSG_GET_BODY = "Request with a GET or HEAD method cannot have a body."
 _NULL_BODY_STATUSES = frozenset({101, 204, 205, 304})
+_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"})
 
-HeadersInit = "Headers | Mapping[str, str] | Iterable[tuple[str, str]] | None"
+
+def _pairs(init: Any) -> Iterable[Any]:
+    """The (name, value) pairs of a headers init: an object, pairs, a Map, Headers, or a Python value."""
+    init = getattr(init, "obj", init)  # a PyProxy (a Python dict or list given from Python)
+    if isinstance(init, Headers):
+        return init.raw_items()
+    if isinstance(init, Mapping):
+        return init.items()
+    if hasattr(init, "raw_items"):  # websockets.datastructures.Headers
+        return init.raw_items()
+    return init
 
 
 class Headers:
     """HTTP headers: case-insensitive names, several values per name.
 
     ``get(name)`` joins repeated values with ``", "`` as the Fetch standard
-    does, and returns ``None`` when the header is absent.
+    does, and returns ``None`` (JavaScript's ``null``) when the header is absent.
     """
 
     __slots__ = ("_items",)
+    __js__ = JsInterface(
+        "Headers",
+        methods=("get", "set", "append", "delete", "has", "entries", "keys", "values", "getSetCookie"),
+        iterable=True,
+    )
 
     def __init__(self, init: Any = None) -> None:
         self._items: list[tuple[str, str]] = []
         if init is None:
             return
-        if isinstance(init, Headers):
-            self._items = list(init._items)
-            return
-        if isinstance(init, Mapping):
-            pairs: Iterable[Any] = init.items()
-        elif hasattr(init, "raw_items"):  # websockets.datastructures.Headers
-            pairs = init.raw_items()
-        else:
-            pairs = init
-        for pair in pairs:
-            name, value = pair
+        for pair in _pairs(init):
+            name, value = getattr(pair, "obj", pair)
             self.append(name, value)
 
     @staticmethod
-    def _check(name: str, value: Any) -> tuple[str, str]:
+    def _check(name: Any, value: Any) -> tuple[str, str]:
         name = str(name)
         if not name or any(c in name for c in " \t\r\n:"):
-            raise TypeError(f"Invalid header name {name!r}.")
+            raise JsTypeError(f"Invalid header name {name!r}.")
         value = str(value).strip(" \t")
         if "\n" in value or "\r" in value:
-            raise TypeError(f"Invalid header value for {name!r}: line breaks are not allowed.")
+            raise JsTypeError(f"Invalid header value for {name!r}: line breaks are not allowed.")
         return name, value
 
     def append(self, name: str, value: Any) -> None:
@@ -86,43 +101,30 @@ class Headers:
         key = name.lower()
         self._items = [(n, v) for n, v in self._items if n.lower() != key]
 
-    def get(self, name: str, default: Any = None) -> str | None:
-        """The value of ``name`` (repeats joined by ``", "``), or ``default``."""
+    def get(self, name: str) -> str | None:
+        """The value of ``name`` (repeats joined by ``", "``), or ``None``."""
         values = self.get_all(name)
-        return ", ".join(values) if values else default
+        return ", ".join(values) if values else None
 
     def get_all(self, name: str) -> list[str]:
-        """Every value of ``name``, in order (wsguide only)."""
+        """Every value of ``name``, in order (wsguide's own code)."""
         key = name.lower()
         return [v for n, v in self._items if n.lower() == key]
 
-    getAll = get_all
+    def getSetCookie(self) -> list[str]:
+        return self.get_all("Set-Cookie")
 
     def has(self, name: str) -> bool:
         key = name.lower()
         return any(n.lower() == key for n, _ in self._items)
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and self.has(name)
-
-    def __getitem__(self, name: str) -> str:
-        value = self.get(name)
-        if value is None:
-            raise KeyError(name)
-        return value
-
-    def __setitem__(self, name: str, value: str) -> None:
-        self.set(name, value)
-
-    def __delitem__(self, name: str) -> None:
-        self.delete(name)
-
     def items(self) -> list[tuple[str, str]]:
-        """``(lower-case name, combined value)`` pairs, sorted, as JS iteration gives."""
+        """``(lower-case name, combined value)`` pairs, sorted, as JavaScript iteration gives."""
         names = sorted({n.lower() for n, _ in self._items})
         return [(n, self.get(n) or "") for n in names]
 
-    entries = items
+    def entries(self) -> list[list[str]]:
+        return [[n, v] for n, v in self.items()]
 
     def keys(self) -> list[str]:
         return [n for n, _ in self.items()]
@@ -134,8 +136,11 @@ class Headers:
         """Every ``(name, value)`` as added, names in their original case."""
         return list(self._items)
 
-    def __iter__(self) -> Iterator[tuple[str, str]]:
-        return iter(self.items())
+    def __iter__(self) -> Iterator[list[str]]:
+        return iter(self.entries())
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.has(name)
 
     def __len__(self) -> int:
         return len(self.items())
@@ -156,149 +161,145 @@ def _body_bytes(body: Any) -> bytes | None:
         return body.encode("utf-8")
     if isinstance(body, (bytes, bytearray, memoryview)):
         return bytes(body)
-    raise TypeError(
-        f"A body must be str or bytes (got {type(body).__name__}); for JSON use "
-        "Response.json(data)."
-    )
+    if isinstance(body, Blob):
+        return body._data
+    # Anything else becomes its text, as JavaScript's String(body) (a PyProxy: Python's str()).
+    return str(body).encode("utf-8")
+
+
+_INIT_KEYS = ("status", "statusText", "headers", "webSocket", "method", "body", "redirect", "cf")
+
+
+def _options(init: Any, **extra: Any) -> dict[str, Any]:
+    """A request/response init (a JavaScript options object) merged with wsguide's keywords.
+
+    As in JavaScript, any object can be the init: its properties are read (so
+    ``new Response(null, resp)`` copies ``resp``'s status, headers and webSocket).
+    """
+    init = getattr(init, "obj", init)  # a Python dict given from Python (a PyProxy)
+    if init is None:
+        options: dict[str, Any] = {}
+    elif isinstance(init, Mapping):
+        options = dict(init)
+    else:
+        options = {k: getattr(init, k) for k in _INIT_KEYS if getattr(init, k, None) is not None}
+        options.pop("body", None)
+    options.update({k: v for k, v in extra.items() if v is not None})
+    return options
 
 
 class _Body:
-    """Reading a body: ``await text()``, ``json()``, ``bytes()``."""
+    """Reading a body once: ``await text()``, ``json()``, ``arrayBuffer()``, ``bytes()``, ``blob()``."""
 
     _body: bytes | None
+    bodyUsed: bool
 
     @property
     def body(self) -> bytes | None:
         return self._body
 
-    async def bytes(self) -> bytes:
+    def _take(self) -> bytes:
+        if self.bodyUsed:
+            raise JsTypeError("Body has already been used. It can only be used once. Use tee() first "
+                              "if you need to read it twice.")
+        self.bodyUsed = self._body is not None
         return self._body or b""
 
     async def arrayBuffer(self) -> bytes:
-        return self._body or b""
+        return self._take()
+
+    async def bytes(self) -> Uint8Array:
+        return Uint8Array(self._take())
 
     async def text(self) -> str:
-        return (self._body or b"").decode("utf-8", errors="replace")
+        return self._take().decode("utf-8", errors="replace")
 
     async def json(self) -> Any:
         return _json.loads(await self.text())
 
+    async def blob(self) -> Blob:
+        return Blob([self._take()])
+
+
+_BODY_METHODS = ("arrayBuffer", "bytes", "text", "json", "blob", "clone")
+
 
 class Request(_Body):
-    """An HTTP request as a Worker's ``fetch(request)`` receives it.
+    """An HTTP request: ``new Request(input, init)`` (``init``: ``method``, ``headers``, ``body``)."""
 
-    Build one yourself to call a Worker or a Durable Object stub directly:
-    ``Request("http://example.com/chat", headers={"Upgrade": "websocket"})``.
-    """
+    __js__ = JsInterface(
+        "Request",
+        methods=_BODY_METHODS,
+        properties=("url", "method", "headers", "body", "bodyUsed", "cf", "redirect", "signal"),
+    )
 
     def __init__(
         self,
-        url: str | Request,
-        method: str = "GET",
+        input: str | Request,
+        init: Any = None,
+        *,
+        method: str | None = None,
         headers: Any = None,
-        body: str | bytes | None = None,
+        body: Any = None,
     ) -> None:
-        if isinstance(url, Request):
-            base = url
-            self.url = base.url
-            self.method = HTTPMethod(method.upper()) if method != "GET" else base.method
-            self.headers = Headers(headers if headers is not None else base.headers)
-            self._body = _body_bytes(body) if body is not None else base._body
-            return
-        self.url = str(url)
-        try:
-            self.method = HTTPMethod(str(method).upper())
-        except ValueError:
-            raise TypeError(f"{method!r} is not an HTTP method.") from None
-        self.headers = Headers(headers)
-        self._body = _body_bytes(body)
-        if self._body is not None and self.method in (HTTPMethod.GET, HTTPMethod.HEAD):
-            raise TypeError("Request with a GET or HEAD method cannot have a body.")
-
-    @property
-    def js_object(self) -> Request:
-        """What Python Workers expose as the underlying JS Request (here: itself)."""
-        return self
-
-    @property
-    def path(self) -> str:
-        """wsguide only: the path and query part of the URL."""
-        from urllib.parse import urlsplit
-
-        parts = urlsplit(self.url)
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        options = _options(init, method=method, headers=headers, body=body)
+        base = input if isinstance(input, Request) else None
+        self.url = base.url if base is not None else str(input)
+        raw_method = options.get("method", base.method if base is not None else "GET")
+        upper = str(raw_method).upper()
+        self.method = upper if upper in _METHODS else str(raw_method)
+        if "headers" in options:
+            self.headers = Headers(options["headers"])
+        else:
+            self.headers = Headers(base.headers if base is not None else None)
+        if "body" in options:
+            self._body = _body_bytes(options["body"])
+        else:
+            self._body = base._body if base is not None else None
+        if self._body is not None and self.method in ("GET", "HEAD"):
+            raise JsTypeError(MSG_GET_BODY)
+        self.bodyUsed = False
+        self.redirect = options.get("redirect", "follow")
+        self.cf = options.get("cf")
+        self.signal = None
 
     def clone(self) -> Request:
         return Request(self)
 
+    def __str__(self) -> str:
+        return "[object Request]"
+
     def __repr__(self) -> str:
-        return f"<Request {self.method.value} {self.url}>"
-
-
-class _JsResponse:
-    """``resp.js_object``: the JavaScript-side view real Python Workers expose."""
-
-    __slots__ = ("_r",)
-
-    def __init__(self, response: Response) -> None:
-        self._r = response
-
-    @property
-    def webSocket(self) -> WebSocket | None:
-        return self._r.web_socket
-
-    @property
-    def status(self) -> int:
-        return self._r.status
-
-    @property
-    def statusText(self) -> str:
-        return self._r.status_text
-
-    @property
-    def headers(self) -> Headers:
-        return self._r.headers
-
-
-class _ClassOrInstance:
-    """``Response.json(data)`` builds a response; ``await resp.json()`` reads one."""
-
-    def __init__(self, on_class: str, on_instance: str) -> None:
-        self._on_class = on_class
-        self._on_instance = on_instance
-
-    def __get__(self, obj: Any, cls: type) -> Any:
-        if obj is None:
-            return getattr(cls, self._on_class)
-        return getattr(obj, self._on_instance)
+        return f"<Request {self.method} {self.url}>"
 
 
 class Response(_Body):
-    """What a Worker returns. ``status=101`` with ``web_socket=client`` upgrades.
+    """What a Worker returns: ``new Response(body, init)``; ``init.webSocket`` with status 101 upgrades."""
 
-    >>> Response("Expected Upgrade: websocket", status=426).status
-    426
-    """
+    __js__ = JsInterface(
+        "Response",
+        methods=_BODY_METHODS,
+        properties=("status", "statusText", "headers", "ok", "webSocket", "url", "type", "redirected",
+                    "body", "bodyUsed"),
+        statics=("json", "redirect", "error"),
+    )
 
     def __init__(
         self,
-        body: str | bytes | None = None,
+        body: Any = None,
+        init: Any = None,
+        *,
         status: int | None = None,
-        status_text: str = "",
+        status_text: str | None = None,
         headers: Any = None,
         web_socket: WebSocket | None = None,
-        *,
-        statusText: str | None = None,
-        webSocket: WebSocket | None = None,
     ) -> None:
-        if webSocket is not None and web_socket is None:
-            web_socket = webSocket  # the JavaScript spelling, for code ported as-is
-        if statusText is not None and not status_text:
-            status_text = statusText
-        status = 200 if status is None else int(status)
-        if web_socket is not None:
-            if not isinstance(web_socket, WebSocket):
-                raise TypeError(f"web_socket must be a WebSocket, got {type(web_socket).__name__}.")
+        options = _options(init, status=status, statusText=status_text, headers=headers, webSocket=web_socket)
+        status = 200 if options.get("status") is None else int(options["status"])
+        ws = options.get("webSocket")
+        if ws is not None:
+            if not isinstance(ws, WebSocket):
+                raise JsTypeError("Failed to construct 'Response': webSocket must be a WebSocket.")
             if status != 101:
                 raise JsRangeError(MSG_WS_NEEDS_101)
         elif not 200 <= status <= 599:
@@ -306,83 +307,73 @@ class Response(_Body):
         data = _body_bytes(body)
         if status in _NULL_BODY_STATUSES and data:
             raise JsTypeError(MSG_NULL_BODY)
-        if status in _NULL_BODY_STATUSES:
-            data = None
         self.status = status
         # As in JavaScript, a constructed Response has statusText "" unless given;
         # the standard reason phrase is used on the wire (findings F11).
-        self.status_text = status_text
-        self.headers = Headers(headers)
+        self.statusText = str(options.get("statusText") or "")
+        self.headers = Headers(options.get("headers"))
         if isinstance(body, str) and not self.headers.has("Content-Type"):
             self.headers.set("Content-Type", "text/plain;charset=UTF-8")
-        self._body = data
-        self._web_socket = web_socket
+        self._body = None if status in _NULL_BODY_STATUSES else data
+        self.webSocket = ws
+        self.bodyUsed = False
         self.type = "default"
-
-    # --- JavaScript-style accessors -------------------------------------------------
-    @property
-    def web_socket(self) -> WebSocket | None:
-        """The WebSocket of a 101 response, else ``None``."""
-        return self._web_socket
-
-    webSocket = web_socket
-
-    @property
-    def statusText(self) -> str:
-        return self.status_text
+        self.url = ""
+        self.redirected = False
 
     @property
     def ok(self) -> bool:
         return 200 <= self.status <= 299
 
-    @property
-    def js_object(self) -> _JsResponse:
-        """``resp.js_object.webSocket`` is how real Python Workers reach the socket."""
-        return _JsResponse(self)
+    # --- static constructors ------------------------------------------------------------
+    @staticmethod
+    def json_response(data: Any, init: Any = None) -> Response:
+        """``Response.json(data, init)``: a JSON body with ``Content-Type: application/json``."""
+        options = _options(init)
+        headers = Headers(options.get("headers"))
+        if not headers.has("Content-Type"):
+            headers.set("Content-Type", "application/json")
+        options["headers"] = headers
+        return Response(_json.dumps(data), options)
 
-    # --- constructors -----------------------------------------------------------------
-    @classmethod
-    def from_json(cls, data: Any, status: int = 200, status_text: str = "", headers: Any = None) -> Response:
-        """A JSON response (``Content-Type: application/json``).
-
-        Also reachable as ``Response.json(data)``, as in JavaScript; on an
-        instance, ``await resp.json()`` parses the body instead.
-        """
-        h = Headers(headers)
-        if not h.has("Content-Type"):
-            h.set("Content-Type", "application/json")
-        return cls(_json.dumps(data), status=status, status_text=status_text, headers=h)
-
-    json = _ClassOrInstance("from_json", "_read_json")  # type: ignore[assignment]
-
-    async def _read_json(self) -> Any:
-        return _json.loads(await self.text())
-
-    @classmethod
-    def redirect(cls, url: str, status: int = 302) -> Response:
+    @staticmethod
+    def redirect(url: str, status: int = 302) -> Response:
         if status not in (301, 302, 303, 307, 308):
             raise JsRangeError(f"Invalid redirect status code: {status}.")
-        return cls(None, status=status, headers={"Location": url})
+        return Response(None, {"status": status, "headers": {"Location": url}})
 
-    @classmethod
-    def error(cls) -> Response:
+    @staticmethod
+    def error() -> Response:
         """A network-error response; a Worker must not return it (the runtime refuses)."""
-        resp = cls(None, status=200)
+        resp = Response(None)
         resp.status = 0
-        resp.status_text = ""
         resp.type = "error"
         return resp
 
     def clone(self) -> Response:
-        if self._web_socket is not None:
+        if self.webSocket is not None:
             raise JsTypeError(MSG_CLONE_WS)
-        copy = Response(self._body, status=self.status, status_text=self.status_text, headers=self.headers)
+        copy = Response(self._body, {"status": self.status, "statusText": self.statusText, "headers": self.headers})
         copy.type = self.type
         return copy
 
+    def __str__(self) -> str:
+        return "[object Response]"
+
     def __repr__(self) -> str:
-        ws = " web_socket=<WebSocket>" if self._web_socket is not None else ""
-        return f"<Response {self.status} {self.status_text}{ws}>"
+        ws = " webSocket" if self.webSocket is not None else ""
+        return f"<Response {self.status} {self.statusText}{ws}>"
+
+
+class _JsonDescriptor:
+    """``Response.json(data)`` on the class builds one; ``await resp.json()`` reads one."""
+
+    def __get__(self, obj: Any, cls: type) -> Any:
+        return Response.json_response if obj is None else obj.read_json
+
+
+Response.json = _JsonDescriptor()  # type: ignore[assignment,method-assign]
+Response.read_json = _Body.json  # type: ignore[attr-defined]
 
 
 def reason_phrase(status: int) -> str:
@@ -391,3 +382,4 @@ def reason_phrase(status: int) -> str:
         return _http.HTTPStatus(status).phrase
     except ValueError:
         return ""
+

@@ -1,14 +1,24 @@
-"""Mirror of ``from js import …`` in Python Workers (Pyodide's JavaScript globals)."""
+"""Mirror of ``from js import …`` on Python Workers: the runtime's JavaScript globals.
+
+Each name is a JavaScript class or object seen through the Pyodide boundary
+(:mod:`wsguide.ffi`): construct a class with ``.new(...)`` —
+``WebSocketPair.new()``, ``Response.new(None, status=101, webSocket=client)``,
+``WebSocketRequestResponsePair.new("ping", "pong")`` — calling it without
+``.new`` raises ``JsException`` as on Workers. Change ``from wsguide.js import …``
+to ``from js import …`` when you deploy.
+"""
 
 from __future__ import annotations
 
-from typing import Any
-
-from .core.console import console
-from .core.pair import WebSocketPair
-from .core.websocket import WebSocket
-from .durable.state import WebSocketRequestResponsePair
-from .http import Headers, Request, Response
+from .core.console import console as _console
+from .core.jsapi import ObjectConstructor
+from .core.pair import WebSocketPair as _WebSocketPair
+from .core.pair import WebSocketRequestResponsePair as _WebSocketRequestResponsePair
+from .core.websocket import WebSocket as _WebSocket
+from .ffi.bridge import JsProxy
+from .http import Headers as _Headers
+from .http import Request as _Request
+from .http import Response as _Response
 
 __all__ = [
     "Headers",
@@ -21,20 +31,11 @@ __all__ = [
     "console",
 ]
 
-
-class Object:
-    """``Object.values(pair)`` and ``Object.fromEntries`` as Pyodide exposes them."""
-
-    @staticmethod
-    def fromEntries(entries: Any) -> dict[Any, Any]:
-        """``to_js(d, dict_converter=Object.fromEntries)`` uses it; here: a dict."""
-        return dict(entries)
-
-    @staticmethod
-    def values(obj: Any) -> list[Any]:
-        if hasattr(obj, "object_values"):
-            return list(obj.object_values())
-        if isinstance(obj, dict):
-            return list(obj.values())
-        return list(obj)
-
+WebSocketPair = JsProxy(_WebSocketPair)
+WebSocket = JsProxy(_WebSocket)
+WebSocketRequestResponsePair = JsProxy(_WebSocketRequestResponsePair)
+Response = JsProxy(_Response)
+Request = JsProxy(_Request)
+Headers = JsProxy(_Headers)
+Object = JsProxy(ObjectConstructor)
+console = JsProxy(_console)

@@ -37,7 +37,9 @@ def serve(
     (``self.env.ROOMS``); their storage lives under ``persist`` (a folder,
     ``.wsguide`` by default; ``False`` keeps it in memory), and an idle object
     hibernates after ``hibernate_after`` seconds (10; ``False``: never).
-    Other options: ``name``, ``log``, ``echo_log``, ``allowed_origins``.
+    Other options: ``name``, ``log``, ``echo_log``, ``allowed_origins``, ``assets``, and
+    ``pyodide=False`` (wsguide only: the Worker holds the runtime's objects directly, with
+    JavaScript's semantics — the parity tests' twin of a JavaScript Worker).
     """
     bindings: dict[str, Any] = {}
     if durable_objects:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsguide import WebSocket
+from wsguide.core.websocket import WebSocket
 from wsguide.core.messages import Disconnect
 from wsguide.core.states import SocketState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsguide import Blob
+from wsguide.core.values import Blob
 
 from ._helpers import Recorder, accepted, drain, ends
 

@@ -7,7 +7,8 @@ import builtins
 
 import pytest
 
-from wsguide import DOMException, InvalidAccessError, WebSocket
+from wsguide.core.errors import DOMException, InvalidAccessError
+from wsguide.core.websocket import WebSocket
 from wsguide.core.errors import JsError
 from wsguide.core.messages import Close, Disconnect, Failure
 from wsguide.core.errors import DOMSyntaxError

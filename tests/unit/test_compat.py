@@ -6,7 +6,9 @@ import datetime
 
 import pytest
 
-from wsguide import DEFAULT_COMPATIBILITY_DATE, Compat, InvalidAccessError, WebSocketPair
+from wsguide.core.compat import Compat, DEFAULT_COMPATIBILITY_DATE
+from wsguide.core.errors import InvalidAccessError
+from wsguide.core.pair import WebSocketPair
 import contextvars
 
 from wsguide.core import isolate as isolate_module

@@ -10,7 +10,8 @@ import builtins
 
 import pytest
 
-from wsguide import DOMException, WebSocket
+from wsguide.core.errors import DOMException
+from wsguide.core.websocket import WebSocket
 from wsguide.core.errors import DOMSyntaxError
 from wsguide.core.states import SocketState
 

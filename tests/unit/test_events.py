@@ -6,7 +6,8 @@ import asyncio
 
 import pytest
 
-from wsguide import CloseEvent, ErrorEvent, Event, MessageEvent
+from wsguide.core.jsapi import JS_NULL
+from wsguide.core.events import CloseEvent, ErrorEvent, Event, MessageEvent
 from wsguide.core.errors import JsError
 from wsguide.core.messages import Failure
 from wsguide.core.events import EventTarget, add_handler_properties
@@ -35,7 +36,7 @@ def test_event_has_its_type():
 def test_message_event_fields_match_workerd():
     ev = MessageEvent("message", data="x")
     assert (ev.type, ev.data, ev.origin, ev.lastEventId, ev.source, ev.ports) == (
-        "message", "x", None, "", None, [],
+        "message", "x", JS_NULL, "", JS_NULL, [],
     )
 
 

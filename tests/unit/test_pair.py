@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from wsguide import WebSocket, WebSocketPair
+from wsguide.core.pair import WebSocketPair
+from wsguide.core.websocket import WebSocket
 from wsguide.core.states import SocketState
 
 from ._helpers import Recorder, accepted, drain, ends, make_pair

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsguide import WebSocket
+from wsguide.core.websocket import WebSocket
 from wsguide.core.messages import Close, Message
 from wsguide.core.states import SocketState
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from wsguide import WebSocket
+from wsguide.core.websocket import WebSocket
 from wsguide.core.errors import JsError
 from wsguide.core.messages import Disconnect, Failure
 

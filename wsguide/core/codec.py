@@ -2,9 +2,10 @@
 
 On Workers a WebSocket attachment, a value put in Durable Object storage and an
 RPC argument are copied with V8's structured clone. Here the copy is a small,
-safe encoding: JSON with tags for ``bytes``, tuples, sets, dates, non-finite
-floats and dicts with non-string keys — never pickle, so reading a stored value
-can never run code. A value it cannot copy raises ``DataCloneError``.
+safe encoding of JavaScript values (objects, Arrays, Maps, Sets, ArrayBuffers,
+dates, ``null``): JSON with tags — never pickle, so reading a stored value can
+never run code. Anything else (a Python object that crossed as a PyProxy)
+raises ``DataCloneError``, as V8 does.
 
 >>> decode_value(encode_value({"name": "Ada", "seen": (1, 2)}))
 {'name': 'Ada', 'seen': (1, 2)}
@@ -19,6 +20,9 @@ import math
 from typing import Any
 
 from .errors import DataCloneError
+from .jsapi import JS_NULL, JsMap, Uint8Array
+
+MSG_NOT_CLONEABLE = "[object Object] could not be cloned."
 
 __all__ = ["decode_value", "encode_value"]
 
@@ -26,9 +30,13 @@ def _enc(v: Any, depth: int) -> Any:
     if depth > 200:
         raise DataCloneError("The value is nested too deeply (or contains a cycle) and could not be cloned.")
     if v is None or isinstance(v, (bool, str, int)):
-        return v
+        return v  # None is undefined
+    if v is JS_NULL:
+        return {"$null": 1}
     if isinstance(v, float):
         return v if math.isfinite(v) else {"$f": repr(v)}
+    if isinstance(v, Uint8Array):
+        return {"$u8": base64.b64encode(bytes(v)).decode("ascii")}
     if isinstance(v, (bytes, bytearray, memoryview)):
         return {"$b": base64.b64encode(bytes(v)).decode("ascii")}
     if isinstance(v, list):
@@ -37,13 +45,30 @@ def _enc(v: Any, depth: int) -> Any:
         return {"$t": [_enc(x, depth + 1) for x in v]}
     if isinstance(v, (set, frozenset)):
         return {"$s": [_enc(x, depth + 1) for x in v]}
+    if isinstance(v, JsMap):
+        return {"$map": [[_enc(k, depth + 1), _enc(x, depth + 1)] for k, x in v.items()]}
     if isinstance(v, dict):
         if all(isinstance(k, str) and not k.startswith("$") for k in v):
             return {k: _enc(x, depth + 1) for k, x in v.items()}
         return {"$m": [[_enc(k, depth + 1), _enc(x, depth + 1)] for k, x in v.items()]}
     if isinstance(v, _dt.datetime):
         return {"$date": v.isoformat()}
-    raise DataCloneError(f"{type(v).__name__} object could not be cloned.")
+    # Not a JavaScript value structured clone can copy: a Python object that crossed as a
+    # PyProxy, or a runtime object (V8's text for both, golden attachment_python_dict).
+    raise DataCloneError(MSG_NOT_CLONEABLE)
+
+
+_TAGGED = {
+    "$b": lambda x: base64.b64decode(x),
+    "$u8": lambda x: Uint8Array(base64.b64decode(x)),
+    "$null": lambda x: JS_NULL,
+    "$t": lambda x: tuple(_dec(i) for i in x),
+    "$s": lambda x: {_dec(i) for i in x},
+    "$f": float,
+    "$m": lambda x: {_hashable(_dec(k)): _dec(i) for k, i in x},
+    "$map": lambda x: JsMap((_hashable(_dec(k)), _dec(i)) for k, i in x),
+    "$date": lambda x: _dt.datetime.fromisoformat(x),
+}
 
 
 def _dec(v: Any) -> Any:
@@ -52,18 +77,9 @@ def _dec(v: Any) -> Any:
     if isinstance(v, dict):
         if len(v) == 1:
             (tag, x), = v.items()
-            if tag == "$b":
-                return base64.b64decode(x)
-            if tag == "$t":
-                return tuple(_dec(i) for i in x)
-            if tag == "$s":
-                return {_dec(i) for i in x}
-            if tag == "$f":
-                return float(x)
-            if tag == "$m":
-                return {_hashable(_dec(k)): _dec(i) for k, i in x}
-            if tag == "$date":
-                return _dt.datetime.fromisoformat(x)
+            decode = _TAGGED.get(tag)
+            if decode is not None:
+                return decode(x)
         return {k: _dec(x) for k, x in v.items()}
     return v
 

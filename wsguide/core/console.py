@@ -10,16 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from .isolate import emit
+from .jsapi import JsInterface
+from .values import js_string
 
 __all__ = ["Console", "console"]
 
 
 def _format(args: tuple[Any, ...]) -> str:
-    return " ".join(a if isinstance(a, str) else repr(a) for a in args)
+    # console.log formats its arguments the JavaScript way: None is undefined, True is true.
+    return " ".join(js_string(a) for a in args)
 
 
 class Console:
     """``console.log(...)``, ``.info``, ``.warn``, ``.error``, ``.debug``."""
+
+    __js__ = JsInterface("console", methods=("log", "info", "warn", "error", "debug"))
 
     def log(self, *args: Any) -> None:
         emit("log", _format(args))

@@ -32,6 +32,10 @@ from __future__ import annotations
 
 import builtins
 import enum
+import os
+import traceback
+
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 __all__ = [
     "CloseCode",
@@ -43,7 +47,9 @@ __all__ = [
     "JsRangeError",
     "JsTypeError",
     "ProtocolError",
+    "PythonError",
     "js_error_string",
+    "python_traceback",
 ]
 
 
@@ -132,6 +138,34 @@ class ProtocolError(JsError):
             f"WebSocket protocol error; protocolError.statusCode = {int(code)}; "
             f"protocolError.description = {description}"
         )
+
+
+class PythonError(JsError):
+    """A Python exception that crossed into JavaScript (Pyodide's ``PythonError``).
+
+    Its message is the Python traceback, as workerd logs it (``Uncaught
+    PythonError: Traceback (most recent call last): …``); ``original`` is the
+    exception itself, which Python code gets back if the error crosses again.
+    """
+
+    name = "PythonError"
+
+    def __init__(self, original: BaseException) -> None:
+        self.original = original
+        super().__init__(python_traceback(original))
+
+
+def python_traceback(exc: BaseException) -> str:
+    """The traceback of ``exc`` from the first frame outside wsguide (the Worker's own code)."""
+    tb = exc.__traceback__
+    while tb is not None and _is_wsguide_frame(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    lines = traceback.format_exception(type(exc), exc, tb)
+    return "".join(lines).rstrip()
+
+
+def _is_wsguide_frame(filename: str) -> bool:
+    return filename.startswith(_PACKAGE_DIR)
 
 
 def js_error_string(exc: BaseException) -> str:

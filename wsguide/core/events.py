@@ -24,12 +24,13 @@ This module needs nothing but the standard library.
 from __future__ import annotations
 
 import inspect
-import traceback
 from collections.abc import Callable
 from typing import Any
 
 from . import isolate as _isolate
+from .errors import JsError, PythonError
 from .isolate import Isolate, emit, resume
+from .jsapi import JS_NULL, JsInterface, interface_of
 
 __all__ = [
     "CloseEvent",
@@ -43,6 +44,8 @@ __all__ = [
 
 class Event:
     """A plain event: only a ``type`` (``"open"`` uses it)."""
+
+    __js__ = JsInterface("Event", properties=("type",))
 
     def __init__(self, type: str) -> None:
         self.type = type
@@ -60,13 +63,15 @@ class MessageEvent(Event):
     under ``"arraybuffer"``.
     """
 
+    __js__ = JsInterface("MessageEvent", properties=("type", "data", "origin", "lastEventId", "source", "ports"))
+
     def __init__(self, type: str = "message", *, data: Any = None) -> None:
         super().__init__(type)
         self.data = data
         # The remaining fields exist on workerd's MessageEvent too.
-        self.origin = None
+        self.origin = JS_NULL
         self.lastEventId = ""
-        self.source = None
+        self.source = JS_NULL
         self.ports: list[Any] = []
 
     def __repr__(self) -> str:
@@ -87,6 +92,8 @@ class CloseEvent(Event):
     none), or 1006 when the peer vanished without a Close frame; ``wasClean``
     is ``False`` only in that last case.
     """
+
+    __js__ = JsInterface("CloseEvent", properties=("type", "code", "reason", "wasClean"))
 
     def __init__(
         self, type: str = "close", *, code: int = 0, reason: str = "", wasClean: bool = False
@@ -112,6 +119,8 @@ class ErrorEvent(Event):
     ``message`` is the text the runtime reports; ``error`` is the exception.
     """
 
+    __js__ = JsInterface("ErrorEvent", properties=("type", "message", "error"))
+
     def __init__(
         self, type: str = "error", *, message: str = "", error: BaseException | None = None
     ) -> None:
@@ -125,16 +134,23 @@ class ErrorEvent(Event):
 
 Listener = Callable[[Any], Any]
 
+#: workerd's warning when an event listener returns something (a Python ``async def`` listener
+#: returns a Promise).
+MSG_RETURNED_VALUE = (
+    'An event handler returned a value of type "object" that will be ignored. '
+    "Event handlers should not have a return value."
+)
+
 
 def report_listener_error(target: object, exc: BaseException) -> None:
-    """Log an exception raised by a listener; the socket keeps working.
+    """Log an exception a listener let escape, as workerd logs an uncaught error.
 
-    On Workers an exception thrown by a listener is an uncaught error: it is
-    logged and nothing else happens. The traceback goes to the log of the
-    Worker whose code raised (see :mod:`wsguide.log`).
+    A JavaScript error reads ``Uncaught Error: …``; a Python exception (a bug in
+    the listener) ``Uncaught PythonError: Traceback …``, from the listener's own
+    frame. The line goes to the log of the Worker whose code raised.
     """
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
-    emit("error", "Uncaught exception in an event listener:\n" + text)
+    error = exc if isinstance(exc, JsError) else PythonError(exc)
+    emit("error", f"Uncaught {error.name}: {error}")
 
 
 class EventTarget:
@@ -192,9 +208,16 @@ class EventTarget:
         except Exception as exc:  # a learner's bug must not break the server
             self._listener_failed(exc)
             return
+        if result is None:
+            return
         if inspect.iscoroutine(result):
-            self._start_eagerly(result)
-        elif inspect.isawaitable(result):
+            self._start_eagerly(result)  # wsguide's own async listeners: as JavaScript runs them
+            return
+        if interface_of(type(result)) is not None:
+            # A JavaScript value came back (a Python listener's coroutine is a Promise): workerd
+            # ignores it and says so; the coroutine runs on.
+            emit("warn", MSG_RETURNED_VALUE)
+        if inspect.isawaitable(result):
             self._isolate.scheduler.spawn(result, self._listener_failed)
 
     def _start_eagerly(self, coro: Any) -> None:

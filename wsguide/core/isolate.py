@@ -102,6 +102,9 @@ class Network(Protocol):
         ``ws.connection_opened(...)`` or ``ws.connection_failed(error)``.
         """
 
+    async def fetch(self, resource: Any, options: dict[str, Any]) -> Any:
+        """JavaScript's ``fetch(resource, options)``: a Response (a WebSocket one for an upgrade)."""
+
 
 class _NoScheduler:
     """Stands in until the network layer installs the event-loop scheduler."""
@@ -114,11 +117,14 @@ class _NoScheduler:
     def connect_websocket(self, ws: Any) -> Callable[[], None]:
         raise RuntimeError("no network: import wsguide (it installs the network layer)")
 
+    async def fetch(self, resource: Any, options: dict[str, Any]) -> Any:
+        raise RuntimeError("no network: import wsguide (it installs the network layer)")
+
 
 class Isolate:
     """Compatibility settings, a log, a scheduler and a network: what Worker code runs with."""
 
-    __slots__ = ("compat", "log", "_scheduler", "_network", "name")
+    __slots__ = ("compat", "log", "_scheduler", "_network", "name", "env", "pyodide")
 
     def __init__(
         self,
@@ -133,6 +139,12 @@ class Isolate:
         self._scheduler = scheduler
         self._network = network
         self.name = name
+        #: The Worker's bindings (a JavaScript object: ``env.ROOMS``), set by the server.
+        self.env: dict[str, Any] = {}
+        #: True: the Worker's Python reaches the runtime through the Pyodide boundary, as on
+        #: Python Workers. False: it holds the runtime's objects directly, with JavaScript's
+        #: semantics — how the parity tests write the twin of a JavaScript Worker.
+        self.pyodide = True
 
     @property
     def scheduler(self) -> Scheduler:
@@ -144,7 +156,10 @@ class Isolate:
 
     def with_compat(self, compat: Compat) -> Isolate:
         """This isolate with other compatibility settings (same log, scheduler and network)."""
-        return Isolate(compat, self.log, self._scheduler, self.name, self._network)
+        other = Isolate(compat, self.log, self._scheduler, self.name, self._network)
+        other.env = self.env
+        other.pyodide = self.pyodide
+        return other
 
     @contextmanager
     def entered(self) -> Iterator[Isolate]:

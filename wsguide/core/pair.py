@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from .isolate import Isolate
+from .jsapi import JsInterface
 from .websocket import WebSocket, join
 
-__all__ = ["WebSocketPair"]
+__all__ = ["WebSocketPair", "WebSocketRequestResponsePair"]
 
 
 class WebSocketPair:
@@ -19,6 +20,7 @@ class WebSocketPair:
     """
 
     __slots__ = ("_ends",)
+    __js__ = JsInterface("WebSocketPair", properties=("0", "1"), iterable=True)
 
     def __init__(self, isolate: Isolate | None = None) -> None:
         a = WebSocket.awaiting(isolate)
@@ -30,6 +32,12 @@ class WebSocketPair:
     def new(cls) -> WebSocketPair:
         """Same as ``WebSocketPair()``: mirrors ``WebSocketPair.new()`` in Pyodide."""
         return cls()
+
+    def __getattr__(self, name: str) -> WebSocket:
+        # JavaScript's pair["0"] / pair["1"] (Pyodide: getattr(pair, "0")).
+        if name in ("0", "1"):
+            return self._ends[int(name)]
+        raise AttributeError(name)
 
     def __getitem__(self, index: int | str) -> WebSocket:
         if isinstance(index, str) and index in ("0", "1"):
@@ -50,3 +58,35 @@ class WebSocketPair:
 
     def __repr__(self) -> str:
         return f"WebSocketPair({self._ends[0]!r}, {self._ends[1]!r})"
+
+
+class WebSocketRequestResponsePair:
+    """``WebSocketRequestResponsePair.new("ping", "pong")`` for ``ctx.setWebSocketAutoResponse``.
+
+    Read it back with the ``request`` and ``response`` properties. (Cloudflare's docs
+    mention ``getRequest()``/``getResponse()`` methods; workerd has none, so neither
+    has wsguide.)
+    """
+
+    __slots__ = ("_request", "_response")
+    __js__ = JsInterface("WebSocketRequestResponsePair", properties=("request", "response"))
+
+    def __init__(self, request: str, response: str) -> None:
+        self._request = str(request)
+        self._response = str(response)
+
+    @classmethod
+    def new(cls, request: str, response: str) -> WebSocketRequestResponsePair:
+        """Same as the constructor: mirrors ``WebSocketRequestResponsePair.new(...)`` in Pyodide."""
+        return cls(request, response)
+
+    @property
+    def request(self) -> str:
+        return self._request
+
+    @property
+    def response(self) -> str:
+        return self._response
+
+    def __repr__(self) -> str:
+        return f"WebSocketRequestResponsePair({self._request!r}, {self._response!r})"

@@ -36,8 +36,6 @@ CLOSED_NO_FRAME_REASON = "WebSocket disconnected without sending Close frame."
 #: The close event's reason when ``new WebSocket(url)`` could not connect (code 1006).
 CONNECT_FAILED_REASON = "Failed to establish websocket connection"
 NETWORK_LOST = "Network connection lost."
-#: wsguide's reason when a listener raised (workerd gives no text to copy here).
-LISTENER_FAILED_REASON = "Worker threw an exception"
 
 MAX_CLOSE_REASON_BYTES = 123
 MAX_ATTACHMENT_BYTES = 16_384

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .jsapi import JsInterface
+
 __all__ = ["Blob", "js_string"]
 
 
@@ -41,6 +43,7 @@ class Blob:
     """
 
     __slots__ = ("_data", "type")
+    __js__ = JsInterface("Blob", methods=("arrayBuffer", "bytes", "text", "slice"), properties=("size", "type"))
 
     def __init__(self, parts: Any = (), options: dict[str, str] | None = None) -> None:
         if isinstance(parts, (bytes, bytearray, memoryview, str)):
@@ -80,10 +83,3 @@ class Blob:
         return isinstance(other, Blob) and other._data == self._data
 
     __hash__ = None  # type: ignore[assignment]
-
-
-class JsObjectShim(dict):
-    """TEMPORARY until the Pyodide boundary: a dict with ``.to_py()``, as a JsProxy of an object has."""
-
-    def to_py(self) -> dict[str, Any]:
-        return dict(self)

@@ -33,10 +33,11 @@ from .closing import validate_close
 from .errors import JsError, JsTypeError
 from .events import CloseEvent, ErrorEvent, Event, EventTarget, MessageEvent, add_handler_properties
 from .isolate import Isolate, emit
+from .jsapi import JS_NULL, JsInterface
 from .messages import Close, Closed, Disconnect, Failure, Item, Message, Opened
 from .states import Input, SocketState, next_state
 from .urls import validate_protocols, validate_ws_url
-from .values import Blob, JsObjectShim, js_string
+from .values import Blob, js_string
 
 __all__ = ["HibernationOwner", "Transport", "WebSocket"]
 
@@ -69,6 +70,19 @@ class WebSocket(EventTarget):
     ``fetch(url, headers={"Upgrade": "websocket"})``, and an outbound
     connection made with ``WebSocket(url)``. All share this class and its rules.
     """
+
+    __js__ = JsInterface(
+        "WebSocket",
+        methods=("accept", "send", "close", "addEventListener", "removeEventListener", "dispatchEvent",
+                 "serializeAttachment", "deserializeAttachment"),
+        properties=("readyState", "url", "protocol", "extensions", "binaryType",
+                    "onopen", "onmessage", "onclose", "onerror",
+                    "CONNECTING", "OPEN", "CLOSING", "CLOSED",
+                    "READY_STATE_CONNECTING", "READY_STATE_OPEN", "READY_STATE_CLOSING", "READY_STATE_CLOSED"),
+        settable=("binaryType", "onopen", "onmessage", "onclose", "onerror"),
+        statics=("CONNECTING", "OPEN", "CLOSING", "CLOSED",
+                 "READY_STATE_CONNECTING", "READY_STATE_OPEN", "READY_STATE_CLOSING", "READY_STATE_CLOSED"),
+    )
 
     CONNECTING = READY_STATE_CONNECTING = 0
     OPEN = READY_STATE_OPEN = 1
@@ -434,14 +448,15 @@ class WebSocket(EventTarget):
             self.dispatchEvent(ErrorEvent("error", message=failure.message, error=error))
 
     def _listener_failed(self, exc: BaseException) -> None:
-        # The Worker's code raised while handling an event: log it, and if this
-        # socket talks to the network, close it with 1011 (internal error) so the
-        # client learns something went wrong; everyone else is unaffected.
+        # The Worker's code let an error escape a listener: workerd logs it as uncaught
+        # and drops the connection without a Close frame (the client sees 1006; golden
+        # listener_raises in tests/pyodide_workerd). Everyone else is unaffected.
         super()._listener_failed(exc)
-        if self._transport is not None and not self._closed_outgoing and not self._outgoing_aborted:
-            self._closed_outgoing = True
-            self._outbox.append(Close(1011, texts.LISTENER_FAILED_REASON))
-            self._pump()
+        transport = self._transport
+        if transport is not None and not self._outgoing_aborted:
+            self._outgoing_aborted = True
+            self._closed_incoming = True
+            transport.send(Disconnect())
 
     # ---------------------------------------- the network side (wsguide.net)
     def check_returnable(self) -> None:
@@ -504,12 +519,10 @@ class WebSocket(EventTarget):
         self._attachment = data
 
     def deserializeAttachment(self) -> Any:
-        """A copy of the value given to ``serializeAttachment()``, or ``None``."""
+        """A copy of the value given to ``serializeAttachment()``, or ``null`` if none was."""
         if self._attachment is None:
-            return None
-        value = decode_value(self._attachment)
-        # TEMPORARY until the Pyodide boundary: an object comes back with .to_py(), as on Workers.
-        return JsObjectShim(value) if type(value) is dict else value
+            return JS_NULL
+        return decode_value(self._attachment)
 
     def __repr__(self) -> str:
         names = {0: "CONNECTING", 1: "OPEN", 2: "CLOSING", 3: "CLOSED"}

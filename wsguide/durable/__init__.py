@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..entrypoints import DurableObject
+from ..sdk.entrypoints import DurableObject
 from .host import HibernationBlocked
 from .namespace import DurableObjectId, DurableObjectNamespace, DurableObjectStub
 from .state import DurableObjectState, WebSocketRequestResponsePair

@@ -25,22 +25,36 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from ..core import isolate as _isolate
 from ..core.calls import maybe_await
 from ..core.errors import JsError, JsTypeError, ProtocolError
 from ..core.messages import Closed, Failure, Message
 from ..core.states import SocketState
 from ..core.websocket import WebSocket
+from ..ffi.bridge import js2py, unwrap
 from ..http import Request, Response
+from ..net.worker import response_of
+from ..sdk.http import Request as SdkRequest
+from ..sdk.rpc import python_from_rpc, python_to_rpc
 from .state import MAX_SOCKETS, MSG_EVENT_TIMEOUT_EXCEEDED, DurableObjectState, WebSocketRequestResponsePair
 from .storage import DurableObjectStorage
 
 __all__ = ["HibernationBlocked", "ObjectHost", "Namespace"]
 
 MSG_NO_FETCH = "Handler does not export a fetch() function."
-MSG_NO_RPC = 'The RPC receiver does not implement the method "{name}".'
+#: workerd's error when a Python Durable Object lacks the method the runtime calls (RPC or a hook).
+MSG_NO_METHOD = "Method {name} does not exist"
 
 # Which objects' input gates the running code is inside (detects re-entrant calls).
 _inside: contextvars.ContextVar[frozenset[Any]] = contextvars.ContextVar("wsguide_do_gate", default=frozenset())
+
+
+def _crossing(value: Any) -> Any:
+    return js2py(value)
+
+
+def _direct(value: Any) -> Any:
+    return value
 
 
 class HibernationBlocked(RuntimeError):
@@ -61,7 +75,9 @@ class Namespace(Protocol):
 
     def worker_context(self) -> contextvars.Context: ...
 
-    def report(self, exc: BaseException, where: str) -> None: ...
+    def report(self, exc: BaseException) -> None: ...
+
+    def log_error(self, text: str) -> None: ...
 
 
 class ObjectHost:
@@ -201,7 +217,7 @@ class ObjectHost:
                         if not fut.done():  # the caller may have given up (cancelled)
                             fut.set_exception(exc)
                     else:
-                        self.ns.report(exc, f"Durable Object {self.ns.class_name} ({kind} event)")
+                        self.ns.report(exc)
                 else:
                     if fut is not None and not fut.done():
                         fut.set_result(result)
@@ -237,8 +253,16 @@ class ObjectHost:
                 name, args, kwargs = payload
                 method = getattr(inst, name, None) if not name.startswith("_") else None
                 if method is None or not callable(method):
-                    raise JsTypeError(MSG_NO_RPC.format(name=name))
-                return await maybe_await(method(*args, **kwargs))
+                    error = JsTypeError(MSG_NO_METHOD.format(name=name))
+                    self.ns.report(error)  # workerd logs it as uncaught, and the caller gets it too
+                    raise error
+                if not _isolate.current().pyodide:
+                    return await maybe_await(method(*args, **kwargs))
+                # As workerd's Python entry point: arguments and result cross like the SDK's RPC.
+                py_args = [python_from_rpc(js2py(a)) for a in args]
+                py_kwargs = {k: python_from_rpc(js2py(v)) for k, v in kwargs.items()}
+                result = await maybe_await(method(*py_args, **py_kwargs))
+                return unwrap(python_to_rpc(result))
             if kind == "block":
                 return await maybe_await(payload())
             return await self._ws_event(inst, *payload)
@@ -250,7 +274,8 @@ class ObjectHost:
             ctx = DurableObjectState(self)
             self.constructions += 1
             self.ns.constructions += 1
-            self.instance = self.ns.cls(ctx, self.ns.env)
+            boundary = _crossing if _isolate.current().pyodide else _direct
+            self.instance = self.ns.cls(boundary(ctx), boundary(self.ns.env))
         return self.instance
 
     def block(self, callback: Callable[[], Any]) -> asyncio.Future[Any]:
@@ -280,12 +305,9 @@ class ObjectHost:
         handler = getattr(inst, "fetch", None)
         if handler is None:
             raise JsTypeError(MSG_NO_FETCH)
-        resp = await maybe_await(handler(request))
-        if not isinstance(resp, Response):
-            raise TypeError(
-                f"{self.ns.class_name}.fetch() must return a Response, got {type(resp).__name__}."
-            )
-        ws = resp.web_socket
+        arg = SdkRequest(js2py(request)) if _isolate.current().pyodide else request
+        resp = response_of(await maybe_await(handler(arg)))
+        ws = resp.webSocket
         server_end = ws.peer if ws is not None else None
         if server_end is not None and server_end.state is not SocketState.HIBERNATABLE:
             self._pinned.append(server_end)
@@ -293,14 +315,19 @@ class ObjectHost:
 
     async def _ws_event(self, inst: Any, ws: WebSocket, item: Message | Closed | Failure) -> None:
         try:
+            # The hooks get what workerd's Python entry point gives: the socket and binary
+            # data as JsProxy, text as str, close details as Python values.
+            cross = _crossing if _isolate.current().pyodide else _direct
             if isinstance(item, Message):
-                hook, args = getattr(inst, "webSocketMessage", None), (ws, item.data)
+                name, args = "webSocketMessage", (cross(ws), cross(item.data))
             elif isinstance(item, Closed):
-                hook, args = getattr(inst, "webSocketClose", None), (ws, item.code, item.reason, item.was_clean)
+                name, args = "webSocketClose", (cross(ws), item.code, item.reason, item.was_clean)
             else:
-                hook, args = getattr(inst, "webSocketError", None), (ws, item.error)
+                name, args = "webSocketError", (cross(ws), cross(item.error))
+            hook = getattr(inst, name, None)
             if hook is None:
-                return  # no handler: the event is dropped, as on Workers
+                self.ns.report(JsTypeError(MSG_NO_METHOD.format(name=name)))
+                return
             try:
                 if self.event_timeout_ms:
                     async with asyncio.timeout(self.event_timeout_ms / 1000):
@@ -309,10 +336,10 @@ class ObjectHost:
                     await maybe_await(hook(*args))
             except TimeoutError:
                 error = JsError(MSG_EVENT_TIMEOUT_EXCEEDED)
-                self.ns.report(error, f"broken.dropped; {self.ns.class_name}.{hook.__name__}")
+                self.ns.log_error(f"broken.dropped; jsg.Error: {error}")
                 self.abort(error)
             except Exception as exc:
-                self.ns.report(exc, f"Uncaught exception in {self.ns.class_name}.{hook.__name__}")
+                self.ns.report(exc)
         finally:
             if not isinstance(item, Message):
                 self.forget(ws)

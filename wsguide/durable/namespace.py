@@ -20,7 +20,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import JsTypeError
+from ..core.errors import JsError, JsTypeError, PythonError
+from ..core.jsapi import JsInterface
 from ..core.isolate import emit
 from ..core.websocket import WebSocket
 from ..http import Request, Response
@@ -38,6 +39,7 @@ class DurableObjectId:
     """Names one Durable Object: 64 hex digits (``str(id)``), plus ``.name`` when made from a name."""
 
     __slots__ = ("_hex", "name")
+    __js__ = JsInterface("DurableObjectId", methods=("toString", "equals"), properties=("name",))
 
     def __init__(self, hex_id: str, name: str | None = None) -> None:
         self._hex = hex_id
@@ -69,6 +71,10 @@ class DurableObjectNamespace:
     isolate and its error log); without one, ``env`` is used and errors go to
     the current log.
     """
+
+    __js__ = JsInterface(
+        "DurableObjectNamespace", methods=("idFromName", "newUniqueId", "idFromString", "get", "getByName")
+    )
 
     def __init__(
         self,
@@ -112,11 +118,21 @@ class DurableObjectNamespace:
             return self.server.worker_context()
         return self._fallback_context.copy()
 
-    def report(self, exc: BaseException, where: str) -> None:
-        if self.server is not None:
-            self.server.report(exc, where)
+    def log_error(self, text: str) -> None:
+        """Write a line of the runtime's own to the Worker's log."""
+        log = self.server.log if self.server is not None else None
+        if log is not None:
+            log.write("error", text)
         else:
-            emit("error", f"{where}: {type(exc).__name__}: {exc}")
+            emit("error", text)
+
+    def report(self, exc: BaseException) -> None:
+        """Log an exception the object's code let escape (in the Worker's log)."""
+        if self.server is not None:
+            self.server.report(exc)
+        else:
+            error = exc if isinstance(exc, JsError) else PythonError(exc)
+            emit("error", f"Uncaught (in promise) {error.name}: {error}")
 
     # -- ids ---------------------------------------------------------------------
     def idFromName(self, name: str) -> DurableObjectId:
@@ -233,25 +249,16 @@ class DurableObjectNamespace:
 class DurableObjectStub:
     """Talks to one Durable Object: ``await stub.fetch(request)`` or ``await stub.method(...)``."""
 
+    __js__ = JsInterface("DurableObject", methods=("fetch",), properties=("id", "name"), dynamic=True)
+
     def __init__(self, ns: DurableObjectNamespace, oid: DurableObjectId) -> None:
         self._ns = ns
         self.id = oid
         self.name = oid.name
 
-    async def fetch(
-        self,
-        resource: str | Request,
-        *,
-        method: str | None = None,
-        headers: Any = None,
-        body: str | bytes | None = None,
-        **_ignored: Any,
-    ) -> Response:
-        """Send an HTTP request (or a WebSocket upgrade) to the object's ``fetch``."""
-        if isinstance(resource, Request):
-            request = Request(resource, method=method or "GET", headers=headers, body=body)
-        else:
-            request = Request(str(resource), method=method or "GET", headers=headers, body=body)
+    async def fetch(self, resource: str | Request, init: Any = None, **options: Any) -> Response:
+        """Send an HTTP request (or a WebSocket upgrade) to the object's ``fetch``: ``fetch(input, init)``."""
+        request = Request(resource if isinstance(resource, Request) else str(resource), init, **options)
         return await self._ns.host(self.id).call("fetch", request)
 
     def __getattr__(self, name: str) -> Callable[..., Awaitable[Any]]:

@@ -17,8 +17,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from ..core.errors import JsError, JsRangeError, JsTypeError
+from ..core.jsapi import JsInterface
 from ..core.states import SocketState
 from ..core.websocket import WebSocket
+from ..core.pair import WebSocketRequestResponsePair
 from .storage import DurableObjectStorage
 
 __all__ = ["DurableObjectState", "ObjectHost", "WebSocketRequestResponsePair"]
@@ -53,37 +55,8 @@ MSG_AUTO_RESPONSE_TOO_BIG = (
 MSG_EVENT_TIMEOUT = "Event timeout should not exceed 604800000 ms."
 MSG_EVENT_TIMEOUT_EXCEEDED = "Actor exceeded event execution time and was disconnected."
 MSG_ABORT = "Application called abort() to reset Durable Object."
-
-
-class WebSocketRequestResponsePair:
-    """``WebSocketRequestResponsePair("ping", "pong")`` for ``ctx.setWebSocketAutoResponse``.
-
-    Read it back with the ``request`` and ``response`` properties. (Cloudflare's docs
-    mention ``getRequest()``/``getResponse()`` methods; workerd has none, so neither
-    has wsguide.)
-    """
-
-    __slots__ = ("_request", "_response")
-
-    def __init__(self, request: str, response: str) -> None:
-        self._request = str(request)
-        self._response = str(response)
-
-    @classmethod
-    def new(cls, request: str, response: str) -> WebSocketRequestResponsePair:
-        """Same as the constructor: mirrors ``WebSocketRequestResponsePair.new(...)`` in Pyodide."""
-        return cls(request, response)
-
-    @property
-    def request(self) -> str:
-        return self._request
-
-    @property
-    def response(self) -> str:
-        return self._response
-
-    def __repr__(self) -> str:
-        return f"WebSocketRequestResponsePair({self._request!r}, {self._response!r})"
+#: jsg's text when an argument has the wrong JavaScript type (golden accept_tags_python_list).
+MSG_NOT_OF_TYPE = "Failed to execute 'acceptWebSocket' on 'DurableObjectState': parameter {n} is not of type '{type}'."
 
 
 class ObjectHost(Protocol):
@@ -118,6 +91,15 @@ class ObjectHost(Protocol):
 class DurableObjectState:
     """``self.ctx`` of a Durable Object: its id, storage and the Hibernation API."""
 
+    __js__ = JsInterface(
+        "DurableObjectState",
+        methods=("acceptWebSocket", "getWebSockets", "getTags", "setWebSocketAutoResponse",
+                 "getWebSocketAutoResponse", "getWebSocketAutoResponseTimestamp",
+                 "setHibernatableWebSocketEventTimeout", "getHibernatableWebSocketEventTimeout",
+                 "blockConcurrencyWhile", "waitUntil", "abort"),
+        properties=("id", "storage"),
+    )
+
     def __init__(self, host: ObjectHost) -> None:
         self._host = host
         self.id = host.id
@@ -130,7 +112,10 @@ class DurableObjectState:
         The socket survives hibernation. At most 10 tags of at most 256 bytes each.
         """
         if not isinstance(ws, WebSocket):
-            raise JsTypeError(f"acceptWebSocket() needs a WebSocket, got {type(ws).__name__}.")
+            raise JsTypeError(MSG_NOT_OF_TYPE.format(n=1, type="WebSocket"))
+        if tags is not None and not isinstance(tags, (list, tuple)):
+            # A Python list given from Python arrives as a PyProxy, not a JavaScript Array.
+            raise JsTypeError(MSG_NOT_OF_TYPE.format(n=2, type="Array"))
         if ws.state in (SocketState.ACCEPTED, SocketState.HIBERNATABLE):
             raise JsError(MSG_ALREADY_ACCEPTED)
         peer = ws.peer
@@ -198,11 +183,11 @@ class DurableObjectState:
         Called in the constructor (where you cannot ``await``), the first event
         waits until it has finished.
         """
-        return self._host.block(callback)
+        return self._host.block(getattr(callback, "obj", callback))  # the Python callable behind a PyProxy
 
     def waitUntil(self, awaitable: Awaitable[Any]) -> None:
         """Keep the object awake until ``awaitable`` finishes."""
-        self._host.keep_awake(awaitable)
+        self._host.keep_awake(getattr(awaitable, "obj", awaitable))
 
     def abort(self, reason: str | None = None) -> None:
         """Reset the object: drop the instance, disconnect its sockets, raise ``Error``."""

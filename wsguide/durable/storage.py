@@ -28,6 +28,7 @@ from typing import Any
 
 from ..core.codec import decode_value, encode_value
 from ..core.errors import JsError
+from ..core.jsapi import JsInterface, JsMap
 
 __all__ = ["DurableObjectStorage", "SqlStorage", "SqlStorageCursor"]
 
@@ -48,6 +49,13 @@ class SqlStorageCursor:
     figure, which counts every row SQLite scanned).
     """
 
+    __js__ = JsInterface(
+        "SqlStorageCursor",
+        methods=("next", "toArray", "one", "raw"),
+        properties=("columnNames", "rowsRead", "rowsWritten"),
+        iterable=True,
+    )
+
     def __init__(self, columns: list[str], rows: list[tuple[Any, ...]], rows_written: int) -> None:
         self.columnNames = columns
         self._rows = rows
@@ -55,9 +63,6 @@ class SqlStorageCursor:
         self.rowsRead = len(rows)
         self.rowsWritten = rows_written
 
-    column_names = property(lambda self: self.columnNames)
-    rows_read = property(lambda self: self.rowsRead)
-    rows_written = property(lambda self: self.rowsWritten)
 
     def _row(self, raw: tuple[Any, ...]) -> dict[str, Any]:
         return dict(zip(self.columnNames, raw))
@@ -90,7 +95,6 @@ class SqlStorageCursor:
             self._pos += 1
             yield list(self._rows[self._pos - 1])
 
-    to_array = toArray
 
     def __repr__(self) -> str:
         return f"<SqlStorageCursor columns={self.columnNames} rows={len(self._rows)}>"
@@ -114,6 +118,8 @@ def _split_statements(query: str) -> list[str]:
 
 class SqlStorage:
     """``ctx.storage.sql``: run SQL on this object's own database."""
+
+    __js__ = JsInterface("SqlStorage", methods=("exec",), properties=("databaseSize",))
 
     def __init__(self, storage: DurableObjectStorage) -> None:
         self._storage = storage
@@ -142,7 +148,6 @@ class SqlStorage:
         size = db.execute("PRAGMA page_size").fetchone()[0]
         return pages * size
 
-    database_size = databaseSize
 
 
 # ---------------------------------------------------------------------------
@@ -154,6 +159,12 @@ class DurableObjectStorage:
     ``path`` is the SQLite file (created on first use), or ``None`` for an
     in-memory database (tests, notebooks that must start clean).
     """
+
+    __js__ = JsInterface(
+        "DurableObjectStorage",
+        methods=("get", "put", "delete", "deleteAll", "list", "transactionSync", "sync"),
+        properties=("sql",),
+    )
 
     def __init__(self, path: str | Path | None) -> None:
         self.path = Path(path) if path is not None else None
@@ -201,7 +212,7 @@ class DurableObjectStorage:
             rows = db.execute(
                 f"SELECT key, value FROM _cf_KV WHERE key IN ({marks}) ORDER BY key", keys
             ).fetchall() if keys else []
-            return {k: decode_value(v) for k, v in rows}
+            return JsMap((k, decode_value(v)) for k, v in rows)
         row = db.execute("SELECT value FROM _cf_KV WHERE key = ?", (self._key(key),)).fetchone()
         return None if row is None else decode_value(row[0])
 
@@ -288,7 +299,7 @@ class DurableObjectStorage:
         if limit is not None:
             query += " LIMIT ?"
             args.append(int(limit))
-        return {k: decode_value(v) for k, v in self._db().execute(query, args)}
+        return JsMap((k, decode_value(v)) for k, v in self._db().execute(query, args))
 
     def transactionSync(self, fn: Any) -> Any:
         """Run ``fn()`` in one transaction: all its writes, or none if it raises."""
@@ -306,8 +317,6 @@ class DurableObjectStorage:
     async def sync(self) -> None:
         """Every write is already committed when it returns; kept for API parity."""
 
-    delete_all = deleteAll
-    transaction_sync = transactionSync
 
     def __repr__(self) -> str:
         where = str(self.path) if self.path else "in memory"

@@ -85,29 +85,22 @@ def _proxy_for(url: str) -> Any:
 # ----------------------------------------------------------------------------
 # fetch()
 # ----------------------------------------------------------------------------
-async def fetch(
-    resource: str | Request,
-    *,
-    method: str | None = None,
-    headers: Any = None,
-    body: str | bytes | None = None,
-    redirect: str = "follow",
-    timeout: float = 30.0,
-    **_ignored: Any,
-) -> Response:
-    """Make an HTTP request, or open a WebSocket when ``Upgrade: websocket`` is set.
+async def fetch(resource: str | Request, init: Any = None, *, timeout: float = 30.0, **options: Any) -> Response:
+    """JavaScript's ``fetch(resource, init)``: an HTTP request, or a WebSocket when the
+    request has ``Upgrade: websocket`` (the 101 Response's ``webSocket``).
 
     Use ``http://`` / ``https://`` URLs for both, as on Workers: ``ws://``
-    raises ``TypeError: Fetch API cannot load: <url>``.
+    raises ``TypeError: Fetch API cannot load: <url>``. (A Python Worker calls
+    the SDK's ``workers.fetch``, which wraps this one.)
     """
     iso = _isolate.current()
     compat = iso.compat
-    if isinstance(resource, Request):
-        request = Request(resource, method=method or "GET", headers=headers, body=body) if (
-            method or headers is not None or body is not None
-        ) else resource
+    init = dict(getattr(init, "obj", init) or {}) | options
+    redirect = init.get("redirect", "follow")
+    if isinstance(resource, Request) and not init:
+        request = resource
     else:
-        request = Request(str(resource), method=method or "GET", headers=headers, body=body)
+        request = Request(resource if isinstance(resource, Request) else str(resource), init)
     url = request.url
     scheme = urllib.parse.urlsplit(url).scheme.lower()
     if scheme not in ("http", "https"):
@@ -137,7 +130,7 @@ async def _fetch_http(url: str, request: Request, redirect: str, timeout: float)
     ) as client:
         try:
             r = await client.request(
-                request.method.value,
+                request.method,
                 url,
                 headers=request.headers.raw_items(),
                 content=request.body,
@@ -235,7 +228,10 @@ MSG_BAD_STATUS = (
 
 
 class OutboundNetwork:
-    """How an isolate opens ``WebSocket(url)``: a ``websockets`` client connection."""
+    """How an isolate reaches out: ``fetch()``, and ``WebSocket(url)`` as a ``websockets`` client connection."""
+
+    async def fetch(self, resource: Any, options: dict[str, Any]) -> Response:
+        return await fetch(resource, options)
 
     def connect_websocket(self, ws: WebSocket) -> Callable[[], None]:
         try:

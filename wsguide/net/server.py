@@ -23,13 +23,13 @@ import contextvars
 import errno
 import logging
 import sys
-import traceback
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..core.calls import maybe_await
 from ..core.compat import Compat
+from ..core.errors import JsError, PythonError
 from ..core.isolate import Isolate
 from ..core.log import WorkerLog
 from ..core import texts
@@ -106,6 +106,7 @@ class Server:
         echo_log: bool = True,
         allowed_origins: Iterable[str] | None = None,
         assets: Any = None,
+        pyodide: bool = True,
     ) -> None:
         self.worker = worker
         self._call = resolve_worker(worker)
@@ -118,12 +119,14 @@ class Server:
             log = WorkerLog(echo=sys.stderr if echo_log else None, name=self.name)
         #: The isolate the Worker's code runs in: its compatibility settings and its log.
         self.isolate = Isolate(Compat(compatibility_date, compatibility_flags), log, name=self.name)
+        self.isolate.pyodide = pyodide
         self.errors: list[BaseException] = []
         self.allowed_origins = set(allowed_origins) if allowed_origins else None
         self._env_init = env
         self._binding_factories = dict(bindings or {})
         #: The bindings made at start, by name (also reachable as ``env.<name>``).
         self.bindings: dict[str, Any] = {}
+        #: The Worker's ``env``: a JavaScript object of its bindings (the isolate holds it too).
         self.env: Env = Env()
         self._ws_server: Any = None
         # The Worker's Response (and its socket) for each connection being upgraded,
@@ -151,15 +154,12 @@ class Server:
             return self
         env = Env()
         if isinstance(self._env_init, dict):
-            for k, v in self._env_init.items():
-                setattr(env, k, v)
+            env.update(self._env_init)
         elif self._env_init is not None:
-            for k, v in vars(self._env_init).items():
-                setattr(env, k, v)
-        self.env = env
+            env.update(vars(self._env_init))
+        self.env = self.isolate.env = env
         for binding, factory in self._binding_factories.items():
-            self.bindings[binding] = factory(self)
-            setattr(env, binding, self.bindings[binding])
+            self.bindings[binding] = env[binding] = factory(self)
         from websockets.asyncio.server import serve as _ws_serve
         from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
@@ -298,11 +298,16 @@ class Server:
         return self._context.copy()
 
     # -- running the Worker ---------------------------------------------------
-    def report(self, exc: BaseException, where: str) -> None:
-        """Log an exception of the Worker's code with its traceback (and keep it in ``errors``)."""
+    def report(self, exc: BaseException) -> None:
+        """Log an exception the Worker's code let escape, as workerd logs it (and keep it in ``errors``).
+
+        ``Uncaught (in promise) PythonError: Traceback …`` for a Python exception
+        (its traceback from the Worker's own code), ``Uncaught (in promise)
+        TypeError: …`` for the runtime's errors.
+        """
         self.errors.append(exc)
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
-        self.log.write("error", f"{where}:\n{text}")
+        error = exc if isinstance(exc, JsError) else PythonError(exc)
+        self.log.write("error", f"Uncaught (in promise) {error.name}: {error}")
 
     async def call_worker(self, request: Request) -> Response:
         """Run the Worker's ``fetch`` for ``request`` (wsguide only; used by tests and stubs)."""
@@ -333,25 +338,20 @@ class Server:
         except Exception as exc:
             # workerd answers a plain 500 "Internal Server Error"; the learner sees
             # the traceback in the Worker log (echoed to the terminal / cell).
-            self.report(exc, f"Worker threw an exception handling {request.method.value} {request.path}")
+            self.report(exc)
             return _internal_error()
         try:
             return self._check_response(connection, ws_request, response)
         except (TypeError, ValueError) as exc:
-            self.report(exc, f"Worker returned a response that cannot be sent for {request.path}")
+            self.report(exc)
             return _internal_error()
 
     def _check_response(
         self, connection: ServerConnection, ws_request: _WsRequest, response: Any
     ) -> Any:
-        if not isinstance(response, Response):
-            raise TypeError(
-                "The Worker's fetch() must return a Response, got "
-                f"{type(response).__name__}. Did you forget `return`?"
-            )
         if response.type == "error":
             raise TypeError(MSG_ERROR_RESPONSE)
-        ws = response.web_socket
+        ws = response.webSocket
         if ws is None:
             return _to_ws_response(response)
         if (ws_request.headers.get("Upgrade") or "").lower() != "websocket":
@@ -361,7 +361,7 @@ class Server:
         except TypeError as exc:
             # workerd couples the socket after the 101 is on the wire, so these
             # errors drop the connection after the handshake (findings F9).
-            self.report(exc, "Worker returned a WebSocket that cannot be used")
+            self.report(exc)
             self._pending[connection] = (response, None)
             return None
         self._pending[connection] = (response, ws)  # picked up by _handle_connection
@@ -448,5 +448,5 @@ def _to_ws_response(response: Response) -> _WsResponse:
             headers[name] = value
     headers["Content-Length"] = str(len(body))
     headers["Connection"] = "close"
-    reason = response.status_text or reason_phrase(response.status)
+    reason = response.statusText or reason_phrase(response.status)
     return _WsResponse(response.status, reason, headers, body)

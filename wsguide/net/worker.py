@@ -1,8 +1,12 @@
-"""How the server calls a Worker: its entry point, ``env`` and ``ctx``.
+"""How the server calls a Worker, as workerd's Python entry point does: through the SDK and the boundary.
 
-A Worker may be given as a ``WorkerEntrypoint`` subclass (the modern Python
-Workers form), an instance, a module defining ``Default`` (what ``wsguide dev``
-loads), or a plain function ``fetch(request, env, ctx)``.
+The runtime's own objects are JavaScript ones (a :class:`wsguide.http.Request`,
+the ``ctx``, ``env``); a Python Worker sees them as Python Workers do:
+``Default(ctx, env)`` with ``ctx``/``env`` proxied (the SDK wraps ``env``),
+``fetch(request)`` with the SDK's :class:`~wsguide.sdk.http.Request`, and what
+it returns — a ``workers.Response`` or a ``js.Response`` — becomes the runtime's
+Response again. A Worker may also be a module defining ``Default`` (what
+``wsguide dev`` loads), or a legacy ``on_fetch(request, env, ctx)`` function.
 """
 
 from __future__ import annotations
@@ -13,22 +17,33 @@ import types
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..core import isolate as _isolate
 from ..core.calls import maybe_await
-from ..http import Request
+from ..core.errors import JsTypeError
+from ..core.jsapi import JsInterface
+from ..ffi.bridge import js2py, unwrap
+from ..http import Request, Response
+from ..sdk.http import FetchResponse
+from ..sdk.http import Request as SdkRequest
 
-__all__ = ["Env", "ExecutionContext", "WorkerCall", "resolve_worker", "worker_name"]
+__all__ = ["Env", "ExecutionContext", "WorkerCall", "resolve_worker", "response_of", "worker_name"]
 
-WorkerCall = Callable[[Request, Any, "ExecutionContext"], Awaitable[Any]]
+WorkerCall = Callable[[Request, Any, "ExecutionContext"], Awaitable[Response]]
+
+MSG_NOT_A_RESPONSE = "Incorrect type for Promise: the Promise did not resolve to 'Response'."
 
 
 class ExecutionContext:
     """``self.ctx`` of a Worker: ``waitUntil`` keeps work going after the response."""
+
+    __js__ = JsInterface("ExecutionContext", methods=("waitUntil", "passThroughOnException"))
 
     def __init__(self, track: Callable[[asyncio.Future[Any]], None] | None = None) -> None:
         self._track = track
 
     def waitUntil(self, awaitable: Awaitable[Any]) -> None:
         """Run ``awaitable`` to completion even after ``fetch`` has returned."""
+        awaitable = getattr(awaitable, "obj", awaitable)  # a coroutine passed from Python (a PyProxy)
         task = asyncio.ensure_future(awaitable)
         if self._track is not None:
             self._track(task)
@@ -37,14 +52,24 @@ class ExecutionContext:
         """Accepted for compatibility; there is no origin to fall back to locally."""
 
 
-class Env(types.SimpleNamespace):
-    """``self.env``: bindings reachable as attributes (``self.env.ROOMS``) or keys."""
+class Env(dict):  # type: ignore[type-arg]
+    """``env``: a JavaScript object of the Worker's bindings (``env.ROOMS``, or ``env["ROOMS"]``)."""
 
-    def __getitem__(self, name: str) -> Any:
-        return getattr(self, name)
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
-    def get(self, name: str, default: Any = None) -> Any:
-        return getattr(self, name, default)
+
+def response_of(value: Any) -> Response:
+    """The runtime's Response behind what a Worker returned, or workerd's TypeError."""
+    if isinstance(value, FetchResponse):
+        return value.js_response
+    js = unwrap(value)
+    if isinstance(js, Response):
+        return js
+    raise JsTypeError(MSG_NOT_A_RESPONSE)
 
 
 def resolve_worker(worker: Any) -> WorkerCall:
@@ -62,23 +87,26 @@ def resolve_worker(worker: Any) -> WorkerCall:
             raise TypeError(f"{worker.__name__} has no fetch(self, request) method.")
         cls = worker
 
-        async def call_class(request: Request, env: Any, ctx: ExecutionContext) -> Any:
-            return await maybe_await(cls(ctx, env).fetch(request))
+        async def call_class(request: Request, env: Any, ctx: ExecutionContext) -> Response:
+            if not _isolate.current().pyodide:  # a JavaScript Worker's twin: no boundary
+                return response_of(await maybe_await(cls(ctx, env).fetch(request)))
+            instance = cls(js2py(ctx), js2py(env))
+            return response_of(await maybe_await(instance.fetch(SdkRequest(js2py(request)))))
 
         return call_class
     fetch = getattr(worker, "fetch", None)
     if fetch is not None and callable(fetch) and not inspect.isfunction(worker):
 
-        async def call_instance(request: Request, env: Any, ctx: ExecutionContext) -> Any:
-            return await maybe_await(fetch(request))
+        async def call_instance(request: Request, env: Any, ctx: ExecutionContext) -> Response:
+            return response_of(await maybe_await(fetch(SdkRequest(js2py(request)))))
 
         return call_instance
     if callable(worker):
         nparams = len(inspect.signature(worker).parameters)
 
-        async def call_function(request: Request, env: Any, ctx: ExecutionContext) -> Any:
-            args = (request, env, ctx)[: max(1, min(nparams, 3))]
-            return await maybe_await(worker(*args))
+        async def call_function(request: Request, env: Any, ctx: ExecutionContext) -> Response:
+            args = (SdkRequest(js2py(request)), js2py(env), js2py(ctx))[: max(1, min(nparams, 3))]
+            return response_of(await maybe_await(worker(*args)))
 
         return call_function
     raise TypeError(

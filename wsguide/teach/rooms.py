@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from ..core.websocket import WebSocket
 from ..durable import HibernationBlocked
-from ..entrypoints import WorkerEntrypoint
+from ..sdk.entrypoints import WorkerEntrypoint
 from ..http import Response
 from ..serving import serve
 from .answers import Check

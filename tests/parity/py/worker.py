@@ -13,10 +13,9 @@ js/worker.js; only the differences are noted here:
   ``globalOutbound`` (``new WebSocket("ws://self/…")``), this Worker uses ``fetch()`` /
   ``WebSocket()`` to its own server, whose origin it reads from the Request's URL (the Host header
   the client sent). Those are real loopback connections (docs/deviations.md).
-* JS-only forms get the closest Python form: ``new Response(null, resp)`` (resp as the init) is
-  ``Response(None, status=resp.status, headers=resp.headers, web_socket=resp.web_socket)``;
-  ``new Response(resp)`` (resp as the body) is ``Response(resp)``, which Python refuses
-  (an expected difference, tests/parity/test_parity.py).
+* It is served with ``pyodide=False``: it holds wsguide's runtime objects directly, with
+  JavaScript's classes and semantics (``Response(body, init)``), as the JS twin does — a
+  Python Worker would reach them through the Pyodide boundary instead.
 
 Serve it with ``wsguide.serve(Default, durable_objects={"ROOMS": HibernationRoom}, …)``.
 """
@@ -30,18 +29,16 @@ import json
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from wsguide import (
-    Blob,
-    DurableObject,
-    Headers,
-    Response,
-    WebSocket,
-    WebSocketPair,
-    WebSocketRequestResponsePair,
-    WorkerEntrypoint,
-    console,
-    fetch,
-)
+# The twin of a JavaScript Worker holds the runtime's objects directly (serve(..., pyodide=False)):
+# JavaScript's classes and semantics, without the Pyodide boundary a Python Worker has.
+from wsguide.core.console import console
+from wsguide.core.jsapi import JS_NULL
+from wsguide.core.pair import WebSocketPair, WebSocketRequestResponsePair
+from wsguide.core.values import Blob
+from wsguide.core.websocket import WebSocket
+from wsguide.http import Headers, Response
+from wsguide.net.client import fetch
+from wsguide.sdk import DurableObject, WorkerEntrypoint
 from wsguide.core.errors import DOMException, js_error_string
 from wsguide.core.errors import JsError as Error
 from wsguide.core.errors import JsRangeError as RangeError
@@ -80,8 +77,8 @@ def js_json(value: Any) -> str:
 
 
 def jsonable(value: Any) -> Any:
-    if value is None or isinstance(value, (str, bool, int, float)):
-        return value
+    if value is None or value is JS_NULL or isinstance(value, (str, bool, int, float)):
+        return None if value is JS_NULL else value
     if isinstance(value, WebSocket):
         return "[object WebSocket]"
     if isinstance(value, _dt.datetime):
@@ -491,23 +488,21 @@ def response_socket_without_101(request, env, ctx, r, url):
     resp = Response(None, status=101, web_socket=client)
     r.note("resp.status", resp.status)
     r.note("resp.statusText", resp.statusText)
-    r.note("resp.webSocket === client", resp.web_socket is client)
-    r.note("new Response(null).webSocket", Response(None).web_socket)
+    r.note("resp.webSocket === client", resp.webSocket is client)
+    r.note("new Response(null).webSocket", Response(None).webSocket)
     r.call("resp.clone()", lambda: resp.clone().status)
 
     def which(ws):
         return None if ws is None else "the same WebSocket" if ws is client else "another WebSocket"
 
-    # JS-only: a Response as the body. Python's Response() takes str/bytes bodies only.
-    r.call("new Response(resp).webSocket (resp as the body)", lambda: which(Response(resp).web_socket))
+    r.call("new Response(resp).webSocket (resp as the body)", lambda: which(Response(resp).webSocket))
 
     def copy_with_init():
-        # Python has no init object: pass resp's status, headers and socket explicitly.
-        copy = Response(None, status=resp.status, headers=resp.headers, web_socket=resp.web_socket)
-        return {"status": copy.status, "webSocket": which(copy.web_socket)}
+        copy = Response(None, resp)  # resp as the init: its status, headers and webSocket are read
+        return {"status": copy.status, "webSocket": which(copy.webSocket)}
 
     r.call("new Response(null, resp) (resp as the init)", copy_with_init)
-    r.note("resp.webSocket === client after copying", resp.web_socket is client)
+    r.note("resp.webSocket === client after copying", resp.webSocket is client)
     server.accept()
     r.watch("server", server, close=lambda event: r.finish())
     server.send("ok")
@@ -659,7 +654,7 @@ async def fetch_extensions_empty(request, env, ctx, r, url):
         resp = await fetch(f"{origin(request)}/_target?id={quote(rid)}&mode=echo&label={label}", headers=headers)
         r.note(f"{label}: resp.status", resp.status)
         r.note(f"{label}: resp Sec-WebSocket-Extensions", resp.headers.get("Sec-WebSocket-Extensions"))
-        ws = resp.web_socket
+        ws = resp.webSocket
         r.note(f"{label}: resp.webSocket is null", ws is None)
         if ws is None:
             continue
@@ -688,7 +683,7 @@ async def fetch_upgrade(request, env, ctx, r, url):
                        headers={"Upgrade": "websocket"})
     r.note("upstream resp.status", resp.status)
     r.note("upstream resp.statusText", resp.statusText)
-    upstream = resp.web_socket
+    upstream = resp.webSocket
     r.note("upstream webSocket is null", upstream is None)
     r.note("upstream.readyState before accept", upstream.readyState)
     r.call("upstream.accept()", lambda: upstream.accept(), upstream)
@@ -713,9 +708,9 @@ async def fetch_upgrade_proxy(request, env, ctx, r, url):
     resp = await fetch(f"{origin(request)}/_target?id={quote(rid)}&mode=echo&label=proxied", headers=headers)
     r.note("upstream resp.status", resp.status)
     r.note("upstream resp headers", header_object(resp.headers))
-    r.note("upstream webSocket is null", resp.web_socket is None)
+    r.note("upstream webSocket is null", resp.webSocket is None)
     r.finish()
-    return Response(None, status=101, web_socket=resp.web_socket, headers=resp.headers)
+    return Response(None, status=101, web_socket=resp.webSocket, headers=resp.headers)
 
 
 @scenario("fetch-upgrade-refused")
@@ -729,7 +724,7 @@ async def fetch_upgrade_refused(request, env, ctx, r, url):
                 "status": resp.status,
                 "statusText": resp.statusText,
                 "contentType": resp.headers.get("Content-Type"),
-                "webSocketIsNull": resp.web_socket is None,
+                "webSocketIsNull": resp.webSocket is None,
                 "body": await resp.text(),
             }
 

@@ -1,0 +1,160 @@
+"""What JavaScript sees of a runtime class: its name and members (as jsg declares them in workerd).
+
+A runtime object is a JavaScript object: Python code reaches it only through
+the members its class declares here — the way workerd's ``JSG_METHOD`` /
+``JSG_READONLY_PROTOTYPE_PROPERTY`` lists decide what JavaScript can call. The
+Pyodide boundary (:mod:`wsguide.ffi`) builds its proxies from these
+declarations; everything else on the Python object (the runtime's own
+plumbing) stays out of reach of a Worker's code.
+
+>>> api = JsInterface("WebSocketPair", properties=("0", "1"), iterable=True)
+>>> api.readable("0"), api.readable("accept")
+(True, False)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["JS_NULL", "JsInterface", "JsMap", "JsNull", "ObjectConstructor", "Uint8Array", "interface_of",
+           "own_properties"]
+
+
+@dataclass(frozen=True)
+class JsInterface:
+    """The JavaScript face of a class: what ``proxy.member`` may reach."""
+
+    #: The class name JavaScript reports (``constructor.name``, ``[object WebSocket]``).
+    name: str
+    methods: tuple[str, ...] = ()
+    #: Properties JavaScript can read (methods are readable too).
+    properties: tuple[str, ...] = ()
+    #: Properties JavaScript can assign (``ws.binaryType = ...``, ``ws.onmessage = ...``).
+    settable: tuple[str, ...] = ()
+    #: ``for x in obj`` works (``Symbol.iterator``).
+    iterable: bool = False
+    #: Static members of the class itself (``WebSocket.OPEN``, ``Response.json``).
+    statics: tuple[str, ...] = ()
+    #: Any public name is a member (a Durable Object stub: every method name is an RPC call).
+    dynamic: bool = False
+    _readable: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_readable", frozenset(self.methods) | frozenset(self.properties))
+
+    def readable(self, name: str) -> bool:
+        return name in self._readable or (self.dynamic and not name.startswith("_"))
+
+
+def interface_of(cls: type) -> JsInterface | None:
+    """The :class:`JsInterface` a class declares (``__js__``), or ``None`` for a plain value."""
+    return getattr(cls, "__js__", None)
+
+
+class JsNull:
+    """JavaScript's ``null`` (``undefined`` is ``None``); Pyodide calls it ``jsnull``.
+
+    Falsy, and not ``None``: ``deserializeAttachment()`` of a socket that never had
+    one returns it.
+    """
+
+    _instance: JsNull | None = None
+
+    def __new__(cls) -> JsNull:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "jsnull"
+
+
+JS_NULL = JsNull()
+
+
+class JsMap(dict):  # type: ignore[type-arg]
+    """A JavaScript ``Map`` (what ``to_js(dict)`` makes without a ``dict_converter``)."""
+
+    __js__ = JsInterface("Map", methods=("get", "has", "set", "delete", "keys", "values", "entries"),
+                         properties=("size",), iterable=True)
+
+    @property
+    def size(self) -> int:
+        return len(self)
+
+    def has(self, key: Any) -> bool:
+        return key in self
+
+    def set(self, key: Any, value: Any) -> JsMap:
+        self[key] = value
+        return self
+
+    def delete(self, key: Any) -> bool:
+        return self.pop(key, _MISSING) is not _MISSING
+
+
+class Uint8Array(bytes):
+    """A JavaScript ``Uint8Array`` (what ``to_js(b"...")`` makes); binary for ``send()``."""
+
+    __js__ = JsInterface("Uint8Array", properties=("length", "byteLength"), iterable=True)
+
+    @property
+    def length(self) -> int:
+        return len(self)
+
+    @property
+    def byteLength(self) -> int:
+        return len(self)
+
+
+_MISSING = object()
+
+
+def own_properties(value: Any) -> dict[str, Any]:
+    """``Object.keys``/``values``/``entries`` of a JavaScript value: its own enumerable properties."""
+    if isinstance(value, dict) and interface_of(type(value)) is None:
+        return dict(value)
+    if type(value) is list:
+        return {str(i): v for i, v in enumerate(value)}
+    api = interface_of(type(value))
+    if api is None:
+        return {}
+    # The indexed properties of a runtime object (a WebSocketPair's "0" and "1").
+    return {name: getattr(value, name) for name in api.properties if name.isdigit()}
+
+
+class ObjectConstructor:
+    """JavaScript's ``Object`` (``from js import Object``): ``Object.fromEntries``, ``keys``, ``values``."""
+
+    __js__ = JsInterface("Object", statics=("fromEntries", "keys", "values", "entries"))
+
+    @staticmethod
+    def fromEntries(entries: Any) -> dict[str, Any]:
+        """A plain object from ``[key, value]`` pairs (``to_js(d, dict_converter=Object.fromEntries)``)."""
+        result: dict[str, Any] = {}
+        for pair in entries:
+            key, value = pair
+            result[key if isinstance(key, str) else _key_string(key)] = value
+        return result
+
+    @staticmethod
+    def keys(value: Any) -> list[str]:
+        return list(own_properties(value))
+
+    @staticmethod
+    def values(value: Any) -> list[Any]:
+        return list(own_properties(value).values())
+
+    @staticmethod
+    def entries(value: Any) -> list[list[Any]]:
+        return [[k, v] for k, v in own_properties(value).items()]
+
+
+def _key_string(key: Any) -> str:
+    from .values import js_string
+
+    return js_string(key)

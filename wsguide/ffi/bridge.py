@@ -1,0 +1,620 @@
+"""The Pyodide boundary: JavaScript values seen from Python (``JsProxy``) and back.
+
+On Python Workers every runtime object is a JavaScript object, reached from
+Python through Pyodide's FFI. wsguide's runtime objects are Python objects that
+behave like the JavaScript ones (:mod:`wsguide.core`); this module puts the
+same boundary between them and a Worker's code, following Pyodide's rules
+(``docs/usage/type-conversions.md``, ``src/core/jsproxy.c``, ``pyproxy.ts``):
+
+* **JavaScript → Python** (a runtime method's result, a property, an event
+  given to a listener): strings, numbers, booleans and ``undefined`` (``None``)
+  convert; ``null`` becomes :data:`~wsguide.core.jsapi.JS_NULL` (``jsnull``);
+  everything else arrives as a :class:`JsProxy` — a new one at every crossing,
+  so ``is`` is ``False`` where ``==`` (the same JavaScript object) is ``True``.
+* **Python → JavaScript** (the arguments of a runtime method): the same
+  primitives convert; a ``JsProxy`` gives back its JavaScript value; anything
+  else (a function, a dict, bytes) is wrapped in a *borrowed*
+  :class:`~wsguide.ffi.pyproxy.PyProxy`, destroyed when the call returns.
+* JavaScript errors reach Python as :class:`JsException` (``.name``,
+  ``.message``), never as ``TypeError``.
+
+How the runtime's values stand for JavaScript ones inside wsguide: ``dict`` is
+a plain object, ``list`` an Array, ``bytes`` an ArrayBuffer, ``set`` a Set,
+:class:`~wsguide.core.jsapi.JsMap` a Map, a callable a function, and a class
+declaring ``__js__`` (:mod:`wsguide.core.jsapi`) a runtime class.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from ..core.errors import JsError, JsTypeError, PythonError
+from ..core.isolate import emit
+from ..core.jsapi import JS_NULL, JsInterface, JsMap, JsNull, Uint8Array, interface_of, own_properties
+from .pyproxy import PyProxy
+
+__all__ = ["JsException", "JsProxy", "borrowing", "js2py", "py2js", "to_js", "unwrap"]
+
+_PRIMITIVES = (str, int, float, bool, type(None), JsNull)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+NOT_SUBSCRIPTABLE = "'pyodide.ffi.JsProxy' object is not subscriptable"
+MSG_NEEDS_NEW = (
+    "Failed to construct '{name}': Please use the 'new' operator, this object constructor cannot be "
+    "called as a function."
+)
+UNHASHABLE = "unhashable type: 'pyodide.ffi.JsProxy'"
+
+
+class JsProxy:
+    """A JavaScript object seen from Python (``pyodide.ffi.JsProxy``).
+
+    ``proxy.name`` reads a property, ``proxy.method(...)`` calls a method,
+    ``proxy.new(...)`` constructs (for a class), ``proxy.to_py()`` converts a
+    plain object, Array, Map or Set into Python values.
+    """
+
+    # No __slots__: JsException must also be an Exception (their layouts cannot both be slotted).
+
+    def __init__(self, js: Any) -> None:
+        object.__setattr__(self, "_js", js)
+
+    # -- properties and methods -------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        js = object.__getattribute__(self, "_js")
+        if _is_plain_object(js):  # its own properties
+            if name in js:
+                return js2py(js[name])
+            raise AttributeError(name)
+        if isinstance(js, type):  # a class: its static members
+            api = interface_of(js)
+            if api is None or name not in api.statics:
+                raise AttributeError(name)
+            value = getattr(js, name)
+            return _bound(value, name) if callable(value) else js2py(value)
+        api = _api(js)
+        if api is None or not api.readable(name):
+            raise AttributeError(name)
+        value = getattr(js, name)
+        if name in api.methods or (api.dynamic and callable(value)):
+            return _bound(value, name)
+        return js2py(value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name.startswith("__") and name.endswith("__"):
+            object.__setattr__(self, name, value)  # Python's own (an exception's __traceback__)
+            return
+        js = self._js
+        converted = py2js(value, keep=True)  # a property keeps what it is given (not borrowed)
+        if _is_plain_object(js):
+            js[name] = converted
+            return
+        api = _api(js)
+        if api is None or name not in api.settable:
+            raise AttributeError(f"'{_name(js)}' property {name!r} cannot be set from Python in wsguide")
+        setattr(js, name, converted)
+
+    def __dir__(self) -> list[str]:
+        js = self._js
+        if _is_plain_object(js):
+            return list(js)
+        api = _api(js)
+        return sorted(api.methods + api.properties) if api else []
+
+    # -- Pyodide's JsProxy API ----------------------------------------------------------
+    @property
+    def typeof(self) -> str:
+        js = self._js
+        if isinstance(js, type) or (callable(js) and _api(js) is None and not isinstance(js, (bytes, dict, list))):
+            return "function"
+        return "object"
+
+    @property
+    def constructor(self) -> JsProxy:
+        return _Constructor(self._js)
+
+    def to_py(self, *, depth: int = -1, default_converter: Callable[..., Any] | None = None) -> Any:
+        """A deep copy as Python values (plain objects, Arrays, Maps, Sets, buffers); else ``self``."""
+        return _to_py(self._js, depth, default_converter, self)
+
+    def object_keys(self) -> JsProxy:
+        return JsProxy(list(own_properties(self._js)))
+
+    def object_values(self) -> JsProxy:
+        return JsProxy([own_properties(self._js)[k] for k in own_properties(self._js)])
+
+    def object_entries(self) -> JsProxy:
+        props = own_properties(self._js)
+        return JsProxy([[k, v] for k, v in props.items()])
+
+    def new(self, *args: Any, **kwargs: Any) -> Any:
+        """``new X(...)``: construct a JavaScript class (keyword arguments are one options object)."""
+        js = self._js
+        if not isinstance(js, type):
+            raise JsException(JsTypeError(f"{_name(js)} is not a constructor"))
+        return _call(js, args, kwargs, "new")
+
+    # -- operations -------------------------------------------------------------------
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        js = self._js
+        if isinstance(js, type) and interface_of(js) is not None:
+            # jsg (workerd src/workerd/jsg/resource.c++, throwIfConstructorCalledAsFunction)
+            raise JsException(JsTypeError(MSG_NEEDS_NEW.format(name=interface_of(js).name)))
+        if not callable(js) or isinstance(js, (dict, list, bytes)):
+            raise TypeError("'pyodide.ffi.JsProxy' object is not callable")
+        return _call(js, args, kwargs)
+
+    def __getitem__(self, key: Any) -> Any:
+        js = self._js
+        if type(js) is list:
+            return js2py(js[key]) if isinstance(key, int) else _not_subscriptable()
+        if isinstance(js, JsMap):
+            return js2py(js.get(py2js(key)))
+        if isinstance(js, bytes) and isinstance(key, int):
+            return js[key]
+        return _not_subscriptable()
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        js = self._js
+        if type(js) is list and isinstance(key, int):
+            js[key] = py2js(value, keep=True)
+        elif isinstance(js, JsMap):
+            js[py2js(key)] = py2js(value, keep=True)
+        else:
+            raise TypeError("'pyodide.ffi.JsProxy' object does not support item assignment")
+
+    def __iter__(self) -> Iterator[Any]:
+        js = self._js
+        api = _api(js)
+        if isinstance(js, (list, set, JsMap, bytes)) or (api is not None and api.iterable):
+            return (js2py(item) for item in js)
+        raise TypeError("'pyodide.ffi.JsProxy' object is not iterable")
+
+    def __len__(self) -> int:
+        js = self._js
+        if isinstance(js, (list, set, JsMap, bytes)):
+            return len(js)
+        raise TypeError("object of type 'pyodide.ffi.JsProxy' has no len()")
+
+    def __contains__(self, item: Any) -> bool:
+        js = self._js
+        target = unwrap(item)
+        if type(js) is list:
+            return any(x is target or (isinstance(x, _PRIMITIVES) and x == target) for x in js)
+        if isinstance(js, (set, JsMap)):
+            return target in js
+        raise TypeError("argument of type 'pyodide.ffi.JsProxy' is not iterable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, JsProxy) and other._js is self._js
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __hash__(self) -> int:
+        raise TypeError(UNHASHABLE)
+
+    def __bool__(self) -> bool:
+        js = self._js
+        if isinstance(js, (list, set, JsMap, bytes)):
+            return len(js) > 0
+        return True
+
+    def __await__(self) -> Any:
+        js = self._js
+        if not inspect.isawaitable(js):
+            raise TypeError("object pyodide.ffi.JsProxy can't be used in 'await' expression")
+        return _settle(js).__await__()
+
+    def __str__(self) -> str:
+        return _js_to_string(self._js)
+
+    __repr__ = __str__
+
+    # -- buffers (ArrayBuffer, Uint8Array) --------------------------------------------
+    def to_bytes(self) -> bytes:
+        js = self._js
+        if isinstance(js, bytes):
+            return bytes(js)
+        raise AttributeError("to_bytes")
+
+    def to_memoryview(self) -> memoryview:
+        return memoryview(self.to_bytes())
+
+    def to_string(self, encoding: str | None = None) -> str:
+        return self.to_bytes().decode(encoding or "utf-8")
+
+
+JsProxy.__module__ = "wsguide.ffi"
+
+
+class JsException(JsProxy, Exception):  # noqa: N818 - the name is Pyodide's
+    """A JavaScript error reaching Python (``pyodide.ffi.JsException``).
+
+    ``name`` is the JavaScript error's name (``"TypeError"``, ``"DataCloneError"``),
+    ``message`` its message, and ``str(exc)`` is ``"name: message"``. It is not a
+    Python ``TypeError``: ``except TypeError`` does not catch it.
+    """
+
+    __slots__ = ()
+
+    def __init__(self, error: Any) -> None:
+        JsProxy.__init__(self, error)
+        Exception.__init__(self, f"{_error_name(error)}: {_error_message(error)}")
+
+    @property
+    def name(self) -> str:
+        return _error_name(self._js)
+
+    @property
+    def message(self) -> str:
+        return _error_message(self._js)
+
+    @property
+    def stack(self) -> str:
+        return f"{self.name}: {self.message}\n    at <wsguide>"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.message}"
+
+    __repr__ = Exception.__repr__
+    __hash__ = Exception.__hash__  # an exception is hashable (raise and except need it)
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+
+JsException.__module__ = "wsguide.ffi"
+
+
+def _error_name(error: Any) -> str:
+    return str(getattr(error, "name", type(error).__name__))
+
+
+def _error_message(error: Any) -> str:
+    return str(getattr(error, "message", error))
+
+
+class _Constructor(JsProxy):
+    """``proxy.constructor``: enough of it to read ``.name``."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "name":
+            return _name(self._js)
+        raise AttributeError(name)
+
+
+# ---------------------------------------------------------------------------
+# Conversions
+# ---------------------------------------------------------------------------
+class _Borrowed:
+    """The PyProxies borrowed by the runtime calls now running (destroyed when each returns)."""
+
+    def __init__(self) -> None:
+        self.stack: list[list[PyProxy]] = []
+
+
+_borrowed = _Borrowed()
+
+
+class borrowing:  # noqa: N801 - used like a function: `with borrowing():`
+    """Arguments converted inside the block are borrowed, and destroyed when it ends."""
+
+    __slots__ = ("made",)
+
+    def __enter__(self) -> list[PyProxy]:
+        self.made: list[PyProxy] = []
+        _borrowed.stack.append(self.made)
+        return self.made
+
+    def __exit__(self, *exc: Any) -> None:
+        _borrowed.stack.pop()
+        for proxy in self.made:
+            proxy.release_borrowed()
+
+
+def py2js(value: Any, *, keep: bool = False) -> Any:
+    """A Python value as JavaScript receives it (implicit conversion).
+
+    A value with no JavaScript equivalent becomes a PyProxy: borrowed (destroyed
+    when the running call returns) unless ``keep`` (a property keeps it).
+    """
+    if isinstance(value, _PRIMITIVES):
+        return value
+    if isinstance(value, JsProxy):
+        return value._js
+    if isinstance(value, PyProxy):
+        return value
+    if isinstance(value, JsDoubleProxy):
+        return value._proxy
+    if interface_of(type(value)) is not None:
+        return value  # a runtime object held by wsguide's own code: it is a JavaScript value already
+    borrowed = not keep and bool(_borrowed.stack)
+    proxy = PyProxy(value, borrowed=borrowed)
+    if borrowed:
+        _borrowed.stack[-1].append(proxy)
+    return proxy
+
+
+def js2py(value: Any) -> Any:
+    """A JavaScript value as Python receives it: primitives convert, objects are proxied."""
+    if isinstance(value, _PRIMITIVES):
+        return value
+    if isinstance(value, PyProxy):
+        return value.obj  # a round trip gives back the Python object itself
+    if isinstance(value, BaseException):
+        return JsException(value)
+    return JsProxy(value)
+
+
+def unwrap(value: Any) -> Any:
+    """The JavaScript value behind ``value`` (a JsProxy's object), for wsguide's own code."""
+    if isinstance(value, JsProxy):
+        return value._js
+    if isinstance(value, JsDoubleProxy):
+        return value._proxy
+    return value
+
+
+def _not_subscriptable() -> Any:
+    raise TypeError(NOT_SUBSCRIPTABLE)
+
+
+def _api(js: Any) -> JsInterface | None:
+    return interface_of(type(js))
+
+
+def _is_plain_object(js: Any) -> bool:
+    """A JavaScript plain object (``{...}``): a dict that is not a runtime class such as a Map."""
+    return isinstance(js, dict) and interface_of(type(js)) is None
+
+
+def _name(js: Any) -> str:
+    if isinstance(js, type) and interface_of(js) is not None:
+        return interface_of(js).name
+    api = _api(js)
+    if api is not None:
+        return api.name
+    if isinstance(js, bytes):
+        return "ArrayBuffer"
+    if type(js) is list:
+        return "Array"
+    if isinstance(js, set):
+        return "Set"
+    if isinstance(js, dict):
+        return "Object"
+    if isinstance(js, JsError):
+        return js.name
+    return getattr(js, "__name__", "Function") if callable(js) else "Object"
+
+
+def _js_to_string(js: Any) -> str:
+    if type(js) is list:
+        return ",".join("" if x is None or x is JS_NULL else _js_to_string(x) for x in js)
+    if isinstance(js, _PRIMITIVES):
+        return str(js)
+    if isinstance(js, PyProxy):
+        return str(js)
+    if isinstance(js, JsError):
+        return f"{js.name}: {js}"
+    if isinstance(js, type) or (callable(js) and _api(js) is None and not isinstance(js, (dict, bytes))):
+        return f"function {_name(js)}() {{ [native code] }}"
+    return f"[object {_name(js)}]"
+
+
+def _to_py(js: Any, depth: int, default: Callable[..., Any] | None, proxy: Any) -> Any:
+    if depth == 0:
+        return js2py(js)
+    deeper = depth - 1
+
+    def conv(v: Any) -> Any:
+        if isinstance(v, _PRIMITIVES) and not isinstance(v, JsNull):
+            return v
+        if isinstance(v, JsNull):
+            return v
+        return _to_py(v, deeper, default, None)
+
+    if _is_plain_object(js):
+        return {k: conv(v) for k, v in js.items()}
+    if type(js) is list:
+        return [conv(v) for v in js]
+    if isinstance(js, JsMap):
+        return {conv(k): conv(v) for k, v in js.items()}
+    if isinstance(js, set):
+        return {conv(v) for v in js}
+    if isinstance(js, bytes):
+        return memoryview(bytes(js))
+    if isinstance(js, PyProxy):
+        return js.obj
+    if isinstance(js, _PRIMITIVES):
+        return js
+    converted = proxy if proxy is not None else JsProxy(js)
+    if default is not None:
+        return default(converted, lambda v: _to_py(unwrap(v), deeper, default, None), {})
+    return converted
+
+
+def to_js(
+    obj: Any,
+    /,
+    *,
+    depth: int = -1,
+    pyproxies: Any = None,
+    create_pyproxies: bool = True,
+    dict_converter: Callable[..., Any] | None = None,
+    default_converter: Callable[..., Any] | None = None,
+    eager_converter: Callable[..., Any] | None = None,
+) -> Any:
+    """Convert a Python value to JavaScript (``pyodide.ffi.to_js``): dict → Map (or, with
+    ``dict_converter=Object.fromEntries``, an Object), list/tuple → Array, set → Set,
+    bytes → Uint8Array. Returns a JsProxy of the result (primitives stay themselves)."""
+
+    def conv(v: Any, d: int) -> Any:
+        if d == 0:
+            return py2js(v, keep=True)
+        if isinstance(v, _PRIMITIVES):
+            return v
+        if isinstance(v, JsProxy):
+            return v._js
+        if isinstance(v, dict):
+            entries = [[conv(k, d - 1), conv(x, d - 1)] for k, x in v.items()]
+            if dict_converter is not None:
+                return unwrap(dict_converter(JsProxy(entries)))
+            return JsMap((k, x) for k, x in entries)
+        if isinstance(v, (list, tuple)):
+            return [conv(x, d - 1) for x in v]
+        if isinstance(v, (set, frozenset)):
+            return {conv(x, d - 1) for x in v}
+        if isinstance(v, (bytes, bytearray, memoryview)):
+            return Uint8Array(bytes(v))
+        if default_converter is not None:
+            return unwrap(default_converter(v, lambda x: js2py(conv(x, d - 1)), {}))
+        if not create_pyproxies:
+            raise ConversionError(f"No conversion known for {type(v).__name__}")
+        return PyProxy(v)
+
+    return js2py(conv(obj, depth))
+
+
+class ConversionError(Exception):
+    """A value ``to_js`` was told not to proxy has no conversion (``pyodide.ffi.ConversionError``)."""
+
+
+class JsDoubleProxy:
+    """What ``create_proxy(obj)`` returns: a handle on a PyProxy that lives until ``destroy()``."""
+
+    __slots__ = ("_proxy",)
+
+    def __init__(self, proxy: PyProxy) -> None:
+        self._proxy = proxy
+
+    def destroy(self) -> None:
+        self._proxy.destroy()
+
+    def unwrap(self) -> Any:
+        return self._proxy.obj
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._proxy.obj(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<JsDoubleProxy of {type(self._proxy.obj).__name__}>"
+
+
+# ---------------------------------------------------------------------------
+# Calling JavaScript from Python, and Python from JavaScript
+# ---------------------------------------------------------------------------
+def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], name: str = "") -> Any:
+    with borrowing() as borrowed:
+        js_args = [py2js(a) for a in args]
+        if kwargs:
+            # Pyodide passes keyword arguments as one trailing options object.
+            js_args.append({k: py2js(v) for k, v in kwargs.items()})
+        if borrowed and name in _KEEPS_CALLABLES:
+            _hint_borrowed_listener(name, borrowed)
+        try:
+            result = fn(*js_args)
+        except PythonError as exc:
+            raise exc.original from None  # a Python exception that crossed into JavaScript and back
+        except JsError as exc:
+            raise JsException(exc) from None
+    if inspect.isawaitable(result):
+        return _Promise(result)
+    return js2py(result)
+
+
+def _bound(method: Callable[..., Any], name: str) -> Callable[..., Any]:
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return _call(method, args, kwargs, name)
+
+    call.__name__ = name
+    return call
+
+
+#: Runtime methods that keep a function they are given, to call it later.
+_KEEPS_CALLABLES = frozenset({"addEventListener"})
+
+
+def _hint_borrowed_listener(method: str, borrowed: list[PyProxy]) -> None:
+    """wsguide's hint in the Worker log: this listener will never run on Workers (nor here)."""
+    for proxy in borrowed:
+        if not callable(proxy.obj):
+            continue
+        where = _caller_location()
+        name = getattr(proxy.obj, "__name__", "the function")
+        shown = "a lambda" if name == "<lambda>" else f"{name}()"
+        emit(
+            "warn",
+            f"[wsguide hint] {where}: {method}() was given {shown} itself. On Python Workers a "
+            "Python function passed to JavaScript is a borrowed proxy, destroyed as soon as "
+            f"{method}() returns, so the listener will never run. Wrap it: "
+            f"{method}(..., create_proxy({'lambda ...' if name == '<lambda>' else name})) "
+            "(from pyodide.ffi import create_proxy).",
+        )
+
+
+def _caller_location() -> str:
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return "<unknown>"
+    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+
+
+class _Promise(JsProxy):
+    """A JavaScript Promise: ``await`` it for the (converted) result."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Any:
+        return _settle(self._js).__await__()
+
+    def __str__(self) -> str:
+        return "[object Promise]"
+
+    __repr__ = __str__
+
+
+async def _settle(awaitable: Any) -> Any:
+    try:
+        result = await awaitable
+    except JsError as exc:
+        raise JsException(exc) from None
+    return js2py(result)
+
+
+def _call_python(proxy: PyProxy, args: tuple[Any, ...]) -> Any:
+    """JavaScript calls a Python callable: arguments to Python, the result back to JavaScript.
+
+    A Python exception leaves as a ``PythonError`` (what JavaScript sees), carrying it.
+    """
+    try:
+        result = proxy.obj(*[js2py(a) for a in args])
+    except Exception as exc:
+        raise PythonError(exc) from exc
+    if inspect.isawaitable(result):
+        # Pyodide turns a returned coroutine into a Promise: it runs as a task.
+        return PromiseOfPython(result)
+    return py2js(result, keep=True)
+
+
+class PromiseOfPython:
+    """What JavaScript gets back when a Python callable returns a coroutine (a Promise)."""
+
+    __slots__ = ("awaitable",)
+    __js__ = JsInterface("Promise")
+
+    def __init__(self, awaitable: Any) -> None:
+        self.awaitable = awaitable
+
+    def __await__(self) -> Any:
+        return self.awaitable.__await__()
+
+
+PyProxy.call = staticmethod(_call_python)  # type: ignore[assignment]
