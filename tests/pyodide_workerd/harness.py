@@ -459,7 +459,7 @@ class PyodideHost:
                     if event.get("event") == "listen":
                         self.ports[event["socket"]] = int(event["port"])
 
-    def stop(self, timeout: float = 5.0) -> None:
+    def stop(self, timeout: float = 2.0) -> None:
         """Stop exactly this workerd, by PID: SIGTERM, then SIGKILL after ``timeout`` (workerd
         keeps running on SIGTERM while WebSockets are open)."""
         if self._http is not None:
