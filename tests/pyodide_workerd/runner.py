@@ -25,8 +25,14 @@ from pathlib import Path
 from typing import Any
 
 from .harness import PyodideHost, WorkerSpec
-from .transcript import Recorder, ScenarioError, clean_stack, normalise_log, normalise_text
 from .scenarios import Scenario
+from .transcript import (
+    Recorder,
+    ScenarioError,
+    clean_stack,
+    normalise_log,
+    normalise_text,
+)
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 # Where workerd's Python loader puts a Worker's files (`mountWorkerFiles`); the host does the same.

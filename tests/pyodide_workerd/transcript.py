@@ -75,8 +75,9 @@ class Socket:
         except ConnectionClosed as exc:
             self._record_end(exc)
 
-    async def recv(self, timeout: float = STEP_TIMEOUT) -> str | bytes | None:
+    async def recv(self, timeout: float | None = None) -> str | bytes | None:
         """The next message (recorded), or None when the connection ended (the end recorded)."""
+        timeout = self._t.timeout if timeout is None else timeout
         if self.ended:
             return None
         try:
@@ -97,10 +98,10 @@ class Socket:
         """Send a Close frame, then wait for the end (recording messages that arrive first)."""
         self._record({"close": code, "reason": reason})
         try:
-            async with asyncio.timeout(STEP_TIMEOUT):
+            async with asyncio.timeout(self._t.timeout):
                 await self._conn.close(code, reason)
         except TimeoutError:
-            raise ScenarioError(f"socket {self.label or ''}: close({code}) did not finish within {STEP_TIMEOUT} s") from None
+            raise ScenarioError(f"socket {self.label or ''}: close({code}) was not answered within {self._t.timeout} s") from None
         await self.end()
 
     async def send_close(self, code: int = 1000, reason: str = "") -> None:
@@ -110,7 +111,7 @@ class Socket:
         self._closing = asyncio.ensure_future(self._conn.close(code, reason))
         await asyncio.sleep(0)  # let the close task write the frame
 
-    async def end(self, timeout: float = STEP_TIMEOUT) -> None:
+    async def end(self, timeout: float | None = None) -> None:
         """Wait until the connection ends, recording any message that arrives before."""
         while not self.ended:
             await self.recv(timeout)
@@ -134,7 +135,8 @@ class Socket:
 class Recorder:
     """Drives one Worker at ``base_url`` and records what the client observes."""
 
-    def __init__(self, base_url: str, log: LogSource) -> None:
+    def __init__(self, base_url: str, log: LogSource, *, timeout: float = STEP_TIMEOUT) -> None:
+        self.timeout = timeout  # the bound on every wait of this client
         self.base_url = base_url.rstrip("/")
         self.ws_url = "ws" + self.base_url.removeprefix("http")
         self.log = log
@@ -150,11 +152,11 @@ class Recorder:
         body: str | bytes | None = None,
         record_headers: Sequence[str] = ("content-type",),
     ) -> httpx.Response:
-        async with httpx.AsyncClient(trust_env=False, timeout=STEP_TIMEOUT) as client:
+        async with httpx.AsyncClient(trust_env=False, timeout=self.timeout) as client:
             try:
                 response = await client.request(method, self.base_url + path, headers=headers, content=body)
             except httpx.TimeoutException:
-                raise ScenarioError(f"{method} {path}: no answer within {STEP_TIMEOUT} s") from None
+                raise ScenarioError(f"{method} {path}: no answer within {self.timeout} s") from None
         self.events.append(
             {
                 "fetch": path,
@@ -177,8 +179,8 @@ class Recorder:
                 proxy=None,
                 compression=None,
                 subprotocols=subprotocols,
-                open_timeout=STEP_TIMEOUT,
-                close_timeout=STEP_TIMEOUT,
+                open_timeout=self.timeout,
+                close_timeout=2 * self.timeout,  # our own bound (ScenarioError) comes first
                 ping_interval=None,
             )
         except InvalidStatus as exc:

@@ -8,7 +8,7 @@ does. The topics live in the modules of this package; :data:`SCENARIOS` holds th
 
 from __future__ import annotations
 
-from ._registry import SCENARIOS, Scenario, scenario
 from . import classes, durable, errors, listeners, logs, values  # noqa: F401  (they register)
+from ._registry import SCENARIOS, Scenario, scenario
 
 __all__ = ["SCENARIOS", "Scenario", "scenario"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ._registry import scenario
 
-
 LOG_RULE = (
     "print() goes to the log like console.log (stderr like console.error); console.* format their "
     "arguments the JavaScript way: None is undefined, a Python dict or list prints as a PyProxy"
