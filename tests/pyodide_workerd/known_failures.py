@@ -12,7 +12,6 @@ KNOWN_FAILURES: dict[str, str] = {
         "WebSocketRequestResponsePair(...) without .new in ChatRoom.__init__ (every upgrade answers 500); "
         "the page at / reads wsguide's static files (ModuleNotFoundError: No module named 'wsguide')"
     ),
-    "nb02_Default": "deliberately never accepts the server end (notebook 02 shows an unaccepted pair): the Close is never answered",
     "nb03_Default": BORROWED,
     "nb04_Echo": BORROWED,
     "nb04_FixedEcho": BORROWED,
@@ -25,7 +24,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "nb08_room_gateway__PingRoom": "WebSocketRequestResponsePair(...) without .new",
     "nb08_ClassicRoom": BORROWED,
     "nb08_OrderLab": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
-    "nb02s_Swapped": "deliberate mistake of the exercise (returns the wrong end): the Close is never answered",
     "nb02s_TooEager": "deliberate mistake of the exercise (accept() before returning the end)",
     "nb03s_ThreeAndOut": BORROWED,
     "nb04s_Shout": BORROWED,

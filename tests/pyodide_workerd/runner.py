@@ -11,12 +11,15 @@ A transcript (the golden files in golden/ are these, recorded from the real side
      "client": [...what the client observed, see transcript.py...],
      "log": [{"level": ..., "text": ...}, ...]}
 
-To replay a scenario elsewhere (wsguide), load ``scenario.worker`` with its imports changed,
-serve it, run ``scenario.client(Recorder(base_url, log))`` and build the same dict.
+To replay a scenario on wsguide: load ``wsguide_source(scenario.worker)`` (only the imports
+change), serve its ``scenario.entrypoint`` with its ``DURABLE_OBJECTS``, run
+``scenario.client(Recorder(base_url, log))`` with a LogSource over the server's log, and build
+the same dict (``normalise_text``/``clean_stack`` with the module's file as the Worker file).
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import json
 import time
@@ -38,7 +41,38 @@ GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
 # Where workerd's Python loader puts a Worker's files (`mountWorkerFiles`); the host does the same.
 WORKER_FILES_DIR = "/session/metadata"
 
-__all__ = ["GOLDEN_DIR", "HostLog", "golden_path", "read_golden", "run_on_host", "spec_for", "specs_for", "worker_file"]
+__all__ = [
+    "GOLDEN_DIR",
+    "HostLog",
+    "golden_path",
+    "read_golden",
+    "run_on_host",
+    "spec_for",
+    "specs_for",
+    "worker_file",
+    "wsguide_source",
+]
+
+# The only change a Worker needs to run on wsguide instead (README's promise, issue 9).
+WSGUIDE_MODULES = {"workers": "wsguide.workers", "js": "wsguide.js", "pyodide.ffi": "wsguide.ffi"}
+
+
+def wsguide_source(source: str) -> str:
+    """A Python Workers module with its runtime imports pointed at wsguide's mirrors:
+    ``from workers import`` → ``from wsguide.workers import`` (same for ``js`` and
+    ``pyodide.ffi``), ``import js`` → ``import wsguide.js as js``. Nothing else changes."""
+    lines = source.splitlines(keepends=True)
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.ImportFrom) and node.module in WSGUIDE_MODULES and not node.level:
+            old = lines[node.lineno - 1]
+            lines[node.lineno - 1] = old.replace(f"from {node.module} import", f"from {WSGUIDE_MODULES[node.module]} import", 1)
+        elif isinstance(node, ast.Import) and any(a.name in WSGUIDE_MODULES for a in node.names):
+            if len(node.names) != 1 or node.lineno != node.end_lineno:
+                raise ValueError(f"line {node.lineno}: import one runtime module per line")
+            alias = node.names[0]
+            indent = lines[node.lineno - 1][: len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())]
+            lines[node.lineno - 1] = f"{indent}import {WSGUIDE_MODULES[alias.name]} as {alias.asname or alias.name.split('.')[-1]}\n"
+    return "".join(lines)
 
 
 def spec_for(s: Scenario) -> WorkerSpec:

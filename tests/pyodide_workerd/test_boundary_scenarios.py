@@ -1,7 +1,7 @@
 """Every boundary scenario, replayed live on real Pyodide inside real workerd with the real SDK,
 still matches the golden transcript recorded from it (golden/<scenario>.json).
 
-One workerd serves all scenarios (Pyodide loads once). A mismatch means the real runtime (or
+One workerd serves all scenarios and the kit's Workers (conftest.py: Pyodide loads once). A mismatch means the real runtime (or
 the pinned toolchain) changed, or a scenario did: look at the diff, then regenerate with
 ``python tests/pyodide_workerd/regenerate.py NAME`` only if the new behaviour is right.
 """
@@ -13,17 +13,10 @@ import json
 
 import pytest
 
-from .harness import PyodideHost
-from .runner import read_golden, run_on_host, specs_for
+from .runner import read_golden, run_on_host
 from .scenarios import SCENARIOS
 
 pytestmark = pytest.mark.pyodide
-
-
-@pytest.fixture(scope="module")
-def host(pyodide_toolchain):
-    with PyodideHost(specs_for(SCENARIOS.values())) as running:
-        yield running
 
 
 def _diff(expected: dict, actual: dict) -> str:
@@ -33,7 +26,7 @@ def _diff(expected: dict, actual: dict) -> str:
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))
-async def test_scenario_matches_its_golden_transcript(host, name):
+async def test_scenario_matches_its_golden_transcript(pyodide_host, name):
     golden = read_golden(name)
-    transcript = await run_on_host(host, SCENARIOS[name])
+    transcript = await run_on_host(pyodide_host, SCENARIOS[name])
     assert transcript == golden, f"{name} no longer matches its golden transcript:\n{_diff(golden, transcript)}"

@@ -7,17 +7,11 @@ reason, are listed once in known_failures.py (strict xfail: remove an entry once
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from .extract import kit_workers
-from .harness import PyodideHost
-from .kit_check import check_kit_worker, spec_for_kit_worker
+from .conftest import KIT_WORKERS
+from .kit_check import check_kit_worker
 from .known_failures import KNOWN_FAILURES
-
-ROOT = Path(__file__).resolve().parents[2]
-WORKERS = kit_workers(ROOT)
 
 
 def _param(worker):
@@ -27,18 +21,12 @@ def _param(worker):
     return pytest.param(worker, id=worker.name, marks=marks)
 
 
-@pytest.fixture(scope="module")
-def host(pyodide_toolchain):
-    with PyodideHost([spec_for_kit_worker(w) for w in WORKERS]) as running:
-        yield running
-
-
 def test_known_failures_name_workers_that_exist():
-    assert set(KNOWN_FAILURES) <= {w.name for w in WORKERS}
+    assert set(KNOWN_FAILURES) <= {w.name for w in KIT_WORKERS}
 
 
 @pytest.mark.pyodide
-@pytest.mark.parametrize("worker", [_param(w) for w in WORKERS])
-async def test_kit_worker_runs_on_real_pyodide(host, worker):
-    outcome = await check_kit_worker(host, worker)
+@pytest.mark.parametrize("worker", [_param(w) for w in KIT_WORKERS])
+async def test_kit_worker_runs_on_real_pyodide(pyodide_host, worker):
+    outcome = await check_kit_worker(pyodide_host, worker)
     assert outcome.ok, f"{worker.name} ({worker.origin}) on real Python Workers:\n- " + "\n- ".join(outcome.problems)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ast
 from collections import defaultdict
 
-from .runner import GOLDEN_DIR, read_golden
+from .runner import GOLDEN_DIR, read_golden, wsguide_source
 from .scenarios import SCENARIOS
 
 # What a Python Worker may import here: the runtime's modules and the standard library.
@@ -54,3 +54,26 @@ def test_every_golden_saw_something():
     for name in SCENARIOS:
         golden = read_golden(name)
         assert golden["client"] or golden["load_error"], f"{name}: the client recorded nothing"
+
+
+def test_wsguide_source_changes_only_the_runtime_imports():
+    source = (
+        "import json\nimport js\nfrom workers import Response\nfrom js import WebSocketPair\n"
+        "from pyodide.ffi import create_proxy, to_js\n\nx = 'from workers import nothing'\n"
+    )
+    assert wsguide_source(source) == (
+        "import json\nimport wsguide.js as js\nfrom wsguide.workers import Response\nfrom wsguide.js import WebSocketPair\n"
+        "from wsguide.ffi import create_proxy, to_js\n\nx = 'from workers import nothing'\n"
+    )
+
+
+def test_every_scenario_worker_can_be_pointed_at_wsguide():
+    for s in SCENARIOS.values():
+        rewritten = wsguide_source(s.worker)
+        modules = set()
+        for node in ast.walk(ast.parse(rewritten)):
+            if isinstance(node, ast.ImportFrom):
+                modules.add(node.module)
+            elif isinstance(node, ast.Import):
+                modules.update(a.name for a in node.names)
+        assert not modules & RUNTIME_MODULES, f"{s.name} still imports {modules & RUNTIME_MODULES}"
