@@ -77,7 +77,7 @@ scenario(
 for code, reason in [(999, "x"), (1005, ""), (1000, "r" * 124), (1000, "é" * 62), (5000, "")]:
     client, server = WebSocketPair.new().object_values()
     server.accept()
-    lines.append(f"--- close({code}, {len(reason.encode())} bytes of reason)")
+    lines.append(f"--- close({code}, a reason of {len(reason)} characters, {len(reason.encode())} bytes)")
     try:
         server.close(code, reason)
         lines.append("accepted")
