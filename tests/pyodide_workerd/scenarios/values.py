@@ -230,6 +230,25 @@ scenario(
     worker=EVENT_DATA.format(binary_type=""),
 )(text_then_binary)
 
+# Before 2026-03-17 the default binaryType was "arraybuffer" (a second JavaScript Worker in the
+# host: its own compatibility date, its own Pyodide). Before 2026-04-07 nothing answers the
+# client's Close for the Worker, so the client does not wait for an answer.
+@scenario(
+    "event_data_binary_default_before_2026_03_17",
+    rule=DATA_RULE,
+    shows="success",
+    worker=EVENT_DATA.format(binary_type=""),
+    compat_date="2026-03-01",
+)
+async def _(t):
+    ws = await t.websocket("/")
+    await ws.send("hello")
+    await ws.recv()
+    await ws.send(b"\x00\x01\xff")
+    await ws.recv()
+    await ws.recv()
+    await ws.send_close(1000, "done")
+
 
 @scenario(
     "send_blob_back",
