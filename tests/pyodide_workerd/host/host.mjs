@@ -92,6 +92,7 @@ async function bootPyodide() {
   const started = Date.now();
   const realFetch = globalThis.fetch;
   const realAddEventListener = globalThis.addEventListener;
+  const hadLocation = Object.getOwnPropertyDescriptor(globalThis, "location");
   // workerd's `builtin_wrappers.ts` exports `location = undefined` and a no-op
   // `addEventListener` to the Emscripten module: Emscripten's setImmediate polyfill registers a
   // capture listener, which workerd refuses ("useCapture must be false").
@@ -120,6 +121,8 @@ async function bootPyodide() {
   } finally {
     globalThis.fetch = realFetch;
     globalThis.addEventListener = realAddEventListener;
+    if (hadLocation) Object.defineProperty(globalThis, "location", hadLocation);
+    else delete globalThis.location;
   }
   const loaded = Date.now();
   await setupPatches(pyodide);
