@@ -1,26 +1,31 @@
-"""Shared test set-up: the `browser` and `workerd` markers.
+"""Shared test set-up: the `browser`, `workerd` and `pyodide` markers.
 
 Some tests need tools that pip does not install:
 
 - `@pytest.mark.browser` needs Chromium (``/usr/bin/chromium``, or the path in
   ``WSGUIDE_CHROMIUM``) and the ``playwright`` module;
 - `@pytest.mark.workerd` needs Cloudflare's ``workerd`` binary from
-  ``tests/parity/node_modules`` (``npm ci`` in ``tests/parity``).
+  ``tests/parity/node_modules`` (``npm ci`` in ``tests/parity``);
+- `@pytest.mark.pyodide` needs workerd and Pyodide from
+  ``tests/pyodide_workerd/node_modules`` (``npm ci`` in ``tests/pyodide_workerd``) and the
+  Python Workers SDK wheel pinned in ``tests/pyodide_workerd/requirements-sdk.txt``, downloaded
+  into ``tests/pyodide_workerd/.cache`` (``pip download``, see that file).
 
 Without them those tests are skipped, with the reason in the summary. CI sets
-``WSGUIDE_REQUIRE_BROWSER=1`` / ``WSGUIDE_REQUIRE_WORKERD=1``: then a missing
-tool makes the test fail (an error at set-up) with the same reason, so a CI run
-can never pass by skipping them.
+``WSGUIDE_REQUIRE_BROWSER=1`` / ``WSGUIDE_REQUIRE_WORKERD=1`` /
+``WSGUIDE_REQUIRE_PYODIDE=1``: then a missing tool makes the test fail (an error
+at set-up) with the same reason, so a CI run can never pass by skipping them.
 
-Tests get the tools' paths from the fixtures ``chromium_executable`` and
-``workerd_executable``; using a fixture applies the same skip-or-fail rule,
-with or without the marker.
+Tests get the tools' paths from the fixtures ``chromium_executable``,
+``workerd_executable`` and ``pyodide_toolchain``; using a fixture applies the
+same skip-or-fail rule, with or without the marker.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -29,10 +34,12 @@ import pytest
 TESTS_DIR = Path(__file__).resolve().parent
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 PARITY_BIN = TESTS_DIR / "parity" / "node_modules" / ".bin"
+PYODIDE_WORKERD_DIR = TESTS_DIR / "pyodide_workerd"
 
 REQUIRE_ENV = {
     "browser": "WSGUIDE_REQUIRE_BROWSER",
     "workerd": "WSGUIDE_REQUIRE_WORKERD",
+    "pyodide": "WSGUIDE_REQUIRE_PYODIDE",
 }
 
 _OFF = {"", "0", "false", "no", "off"}
@@ -79,11 +86,48 @@ def workerd_missing(exists=Path.is_file, platform: str = sys.platform) -> str | 
     return f"workerd not found at {path} (run `npm ci` in tests/parity)"
 
 
+def _read_text(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+
+
+def sdk_wheel_name(requirements_text: str) -> str | None:
+    """The wheel file that `pip download` saves for the `name==version --hash=...` pin."""
+    m = re.search(r"^\s*([A-Za-z0-9_.-]+)==([A-Za-z0-9_.+-]+)\s+--hash=sha256:[0-9a-f]{64}", requirements_text, re.M)
+    return f"{m.group(1).replace('-', '_')}-{m.group(2)}-py3-none-any.whl" if m else None
+
+
+def pyodide_missing(exists=Path.is_file, read_text=_read_text, platform: str = sys.platform) -> str | None:
+    """Why pyodide tests cannot run here, or None when they can."""
+    folder = PYODIDE_WORKERD_DIR
+    problems = []
+    workerd = folder / "node_modules" / ".bin" / ("workerd.cmd" if platform.startswith("win") else "workerd")
+    wasm = folder / "node_modules" / "pyodide" / "pyodide.asm.wasm"
+    absent = [str(p) for p in (workerd, wasm) if not exists(p)]
+    if absent:
+        problems.append(f"{' and '.join(absent)} not found (run `npm ci` in {folder})")
+    requirements = folder / "requirements-sdk.txt"
+    text = read_text(requirements)
+    wheel = sdk_wheel_name(text) if text is not None else None
+    if wheel is None:
+        problems.append(f"no pinned SDK in {requirements}")
+    elif not exists(folder / ".cache" / wheel):
+        problems.append(
+            f"the Python Workers SDK wheel {wheel} is not in {folder / '.cache'} (run `python -m pip download "
+            f"--no-deps --require-hashes -r {requirements} -d {folder / '.cache'}`)"
+        )
+    return "; ".join(problems) or None
+
+
 def missing_reason(kind: str) -> str | None:
     if kind == "browser":
         return browser_missing()
     if kind == "workerd":
         return workerd_missing()
+    if kind == "pyodide":
+        return pyodide_missing()
     raise ValueError(f"unknown requirement {kind!r}")
 
 
@@ -115,3 +159,10 @@ def workerd_executable() -> str:
     """Path to the workerd launcher installed by ``npm ci`` in tests/parity."""
     skip_or_fail("workerd")
     return str(workerd_path())
+
+
+@pytest.fixture(scope="session")
+def pyodide_toolchain() -> Path:
+    """The folder holding workerd, Pyodide and the SDK wheel for the pyodide tests."""
+    skip_or_fail("pyodide")
+    return PYODIDE_WORKERD_DIR

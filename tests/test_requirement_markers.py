@@ -1,4 +1,4 @@
-"""The `browser` and `workerd` markers from tests/conftest.py: skip here, fail in CI."""
+"""The `browser`, `workerd` and `pyodide` markers from tests/conftest.py: skip here, fail in CI."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 CONFTEST = Path(__file__).resolve().parent / "conftest.py"
+ROOT = CONFTEST.parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +65,58 @@ def test_workerd_missing_says_to_run_npm_ci(markers):
     assert markers.workerd_missing(exists=lambda p: True) is None
 
 
+PIN = "workers-runtime-sdk==1.9.5 --hash=sha256:" + "ab" * 32 + "\n"
+
+
+def test_pyodide_ready_when_tools_and_pinned_wheel_exist(markers):
+    assert markers.pyodide_missing(exists=lambda p: True, read_text=lambda p: PIN) is None
+
+
+def test_pyodide_wheel_name_follows_the_pin(markers):
+    assert markers.sdk_wheel_name("# comment\n" + PIN) == "workers_runtime_sdk-1.9.5-py3-none-any.whl"
+    assert markers.sdk_wheel_name("workers-runtime-sdk==1.9.5\n") is None  # no hash: not a pin
+
+
+def test_pyodide_missing_npm_packages_says_to_run_npm_ci(markers):
+    reason = markers.pyodide_missing(exists=lambda p: p.suffix == ".whl", read_text=lambda p: PIN)
+    assert "npm ci" in reason and "pyodide_workerd" in reason
+    assert "pyodide.asm.wasm" in reason
+
+
+def test_pyodide_missing_wheel_says_to_pip_download_it(markers):
+    reason = markers.pyodide_missing(exists=lambda p: p.suffix != ".whl", read_text=lambda p: PIN)
+    assert "workers_runtime_sdk-1.9.5-py3-none-any.whl" in reason
+    assert "pip download --no-deps --require-hashes" in reason
+
+
+def test_pyodide_without_requirements_file_is_missing(markers):
+    reason = markers.pyodide_missing(exists=lambda p: True, read_text=lambda p: None)
+    assert "no pinned SDK" in reason
+
+
+def test_the_repository_pins_the_sdk_by_hash(markers):
+    text = (ROOT / "tests" / "pyodide_workerd" / "requirements-sdk.txt").read_text(encoding="utf-8")
+    assert markers.sdk_wheel_name(text) == "workers_runtime_sdk-1.9.5-py3-none-any.whl"
+
+
+def test_every_requirement_marker_is_declared_in_pyproject(markers):
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    for kind in markers.REQUIRE_ENV:
+        assert f'"{kind}: ' in pyproject, f"pyproject.toml does not declare the {kind} marker"
+
+
+def test_ci_requires_every_kind_of_tool(markers):
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    for variable in markers.REQUIRE_ENV.values():
+        assert f"{variable}=1" in ci, f".ci/run does not set {variable}=1"
+
+
+def test_ci_installs_the_pyodide_toolchain():
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert "cd tests/pyodide_workerd && npm ci" in ci
+    assert "--require-hashes -r tests/pyodide_workerd/requirements-sdk.txt" in ci
+
+
 # ------------------------------------------------------------ the rule, end to end
 
 SAMPLE = """
@@ -77,6 +130,10 @@ def test_needs_workerd():
 def test_needs_browser():
     pass
 
+@pytest.mark.pyodide
+def test_needs_pyodide():
+    pass
+
 def test_uses_fixture(chromium_executable):
     pass
 
@@ -88,7 +145,7 @@ def test_plain():
 def run_sample(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     (tmp_path / "conftest.py").write_text(CONFTEST.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser\n    workerd\n", encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser\n    workerd\n    pyodide\n", encoding="utf-8")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WSGUIDE_")}
     # A Chromium path that cannot exist, so the outcome is the same on every machine.
     environ.update(WSGUIDE_CHROMIUM=str(tmp_path / "no-chromium"), **env)
@@ -107,13 +164,15 @@ def run_sample(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
 def test_missing_tools_skip_with_reasons_by_default(tmp_path):
     result = run_sample(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed, 3 skipped" in result.stdout
+    assert "1 passed, 4 skipped" in result.stdout
     assert "workerd not found at" in result.stdout and "no-chromium" in result.stdout
+    assert "pyodide test skipped:" in result.stdout
 
 
 def test_require_variables_turn_those_skips_into_failures(tmp_path):
-    result = run_sample(tmp_path, WSGUIDE_REQUIRE_BROWSER="1", WSGUIDE_REQUIRE_WORKERD="1")
+    result = run_sample(tmp_path, WSGUIDE_REQUIRE_BROWSER="1", WSGUIDE_REQUIRE_WORKERD="1", WSGUIDE_REQUIRE_PYODIDE="1")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 passed, 3 errors" in result.stdout
+    assert "1 passed, 4 errors" in result.stdout
+    assert "required by WSGUIDE_REQUIRE_PYODIDE but" in result.stdout
     assert "required by WSGUIDE_REQUIRE_WORKERD but workerd not found" in result.stdout
     assert "required by WSGUIDE_REQUIRE_BROWSER but Chromium not found" in result.stdout

@@ -1,0 +1,106 @@
+"""What the harness writes for workerd, checked without running it."""
+
+from __future__ import annotations
+
+import pytest
+
+from .harness import (
+    HostError,
+    WorkerSpec,
+    _group,
+    config_text,
+    durable_objects_in,
+    main_module_text,
+    public_methods,
+    sdk_pin,
+)
+
+CHAT = '''
+from workers import DurableObject, WorkerEntrypoint
+
+class Base(DurableObject):
+    async def webSocketClose(self, ws, code, reason, clean): ...
+
+class ChatRoom(Base):
+    def __init__(self, ctx, env): ...
+    async def fetch(self, request): ...
+    def _private(self): ...
+    @staticmethod
+    def helper(): ...
+    async def webSocketMessage(self, ws, message): ...
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request): ...
+
+DURABLE_OBJECTS = {"ROOMS": ChatRoom, "LOBBY": ChatRoom}
+'''
+
+
+def test_durable_objects_are_read_from_the_module_table():
+    assert durable_objects_in(CHAT) == {"ROOMS": "ChatRoom", "LOBBY": "ChatRoom"}
+
+
+def test_a_worker_without_durable_objects_has_none():
+    assert durable_objects_in("x = 1\n") == {}
+
+
+def test_a_computed_durable_objects_table_is_refused():
+    with pytest.raises(HostError, match="dict literal"):
+        durable_objects_in("DURABLE_OBJECTS = dict(ROOMS=ChatRoom)\n")
+
+
+def test_public_methods_include_bases_defined_in_the_module():
+    assert public_methods(CHAT, "ChatRoom") == ["fetch", "webSocketClose", "webSocketMessage"]
+
+
+def test_worker_names_must_be_module_names():
+    with pytest.raises(HostError):
+        WorkerSpec("my-worker", CHAT)
+
+
+def test_workers_with_the_same_compatibility_share_a_group():
+    groups = _group(
+        [
+            WorkerSpec("a", CHAT),
+            WorkerSpec("b", CHAT, compat_date="2025-06-01"),
+            WorkerSpec("c", CHAT),
+            WorkerSpec("d", CHAT, flags=("no_web_socket_compression",)),
+        ]
+    )
+    assert [[s.name for s in g.specs] for g in groups] == [["a", "c"], ["b"], ["d"]]
+
+
+def test_two_workers_cannot_share_a_name():
+    with pytest.raises(HostError, match="two Workers named"):
+        _group([WorkerSpec("a", CHAT), WorkerSpec("a", CHAT)])
+
+
+def test_config_gives_each_worker_its_socket_and_namespaced_sqlite_bindings(tmp_path):
+    groups = _group([WorkerSpec("chat", CHAT), WorkerSpec("old", CHAT, compat_date="2025-06-01")])
+    text = config_text(groups, tmp_path)
+    assert '(name = "chat", address = "127.0.0.1:0", http = (), service = (name = "py0", entrypoint = "worker_chat__Default"))' in text
+    assert '(name = "worker_chat__ROOMS", durableObjectNamespace = "worker_chat__ChatRoom")' in text
+    assert '(name = "worker_chat__LOBBY", durableObjectNamespace = "worker_chat__ChatRoom")' in text
+    assert text.count('className = "worker_chat__ChatRoom"') == 1
+    assert "enableSql = true" in text
+    assert f'path = "{tmp_path / "py1"}", writable = true' in text
+    assert 'compatibilityDate = "2025-06-01"' in text
+    assert "structuredLogging = true" in text
+    assert "127.0.0.1:0" in text and "*:" not in text
+
+
+def test_main_module_exports_one_class_per_entrypoint():
+    (group,) = _group([WorkerSpec("chat", CHAT)])
+    text = main_module_text(group)
+    assert 'export const worker_chat__Default = pythonEntrypoint("worker_chat", "Default", ["fetch"]);' in text
+    assert (
+        'export const worker_chat__ChatRoom = pythonDurableObject("worker_chat", "ChatRoom", '
+        '["fetch", "webSocketClose", "webSocketMessage"]);'
+    ) in text
+    assert 'import source0 from "./worker_chat.py";' in text
+
+
+def test_the_sdk_is_pinned_by_version_and_hash():
+    name, version, sha256 = sdk_pin()
+    assert (name, version) == ("workers-runtime-sdk", "1.9.5")
+    assert len(sha256) == 64
