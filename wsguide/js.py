@@ -11,17 +11,18 @@ to ``from js import …`` when you deploy.
 from __future__ import annotations
 
 from .core.console import console as _console
-from .core.jsapi import ObjectConstructor
+from .core.jsapi import JsonObject, ObjectConstructor
 from .core.pair import WebSocketPair as _WebSocketPair
 from .core.pair import WebSocketRequestResponsePair as _WebSocketRequestResponsePair
 from .core.websocket import WebSocket as _WebSocket
-from .ffi.bridge import JsProxy
+from .ffi.bridge import js2py
 from .http import Headers as _Headers
 from .http import Request as _Request
 from .http import Response as _Response
 
 __all__ = [
     "Headers",
+    "JSON",
     "Object",
     "Request",
     "Response",
@@ -31,11 +32,12 @@ __all__ = [
     "console",
 ]
 
-WebSocketPair = JsProxy(_WebSocketPair)
-WebSocket = JsProxy(_WebSocket)
-WebSocketRequestResponsePair = JsProxy(_WebSocketRequestResponsePair)
-Response = JsProxy(_Response)
-Request = JsProxy(_Request)
-Headers = JsProxy(_Headers)
-Object = JsProxy(ObjectConstructor)
-console = JsProxy(_console)
+WebSocketPair = js2py(_WebSocketPair)
+WebSocket = js2py(_WebSocket)
+WebSocketRequestResponsePair = js2py(_WebSocketRequestResponsePair)
+Response = js2py(_Response)
+Request = js2py(_Request)
+Headers = js2py(_Headers)
+Object = js2py(ObjectConstructor)
+JSON = js2py(JsonObject)
+console = js2py(_console)

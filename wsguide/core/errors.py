@@ -150,8 +150,10 @@ class PythonError(JsError):
 
     name = "PythonError"
 
-    def __init__(self, original: BaseException) -> None:
-        self.original = original
+    def __init__(self, original: BaseException, *, keep: bool = True) -> None:
+        #: The exception itself; ``None`` once it crossed to another object (RPC, a stub's
+        #: fetch), where only its text travels.
+        self.original: BaseException | None = original if keep else None
         super().__init__(python_traceback(original))
 
 

@@ -216,7 +216,7 @@ class EventTarget:
         if interface_of(type(result)) is not None:
             # A JavaScript value came back (a Python listener's coroutine is a Promise): workerd
             # ignores it and says so; the coroutine runs on.
-            emit("warn", MSG_RETURNED_VALUE)
+            self._isolate.warn_once(MSG_RETURNED_VALUE)
         if inspect.isawaitable(result):
             self._isolate.scheduler.spawn(result, self._listener_failed)
 

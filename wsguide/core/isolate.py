@@ -124,7 +124,7 @@ class _NoScheduler:
 class Isolate:
     """Compatibility settings, a log, a scheduler and a network: what Worker code runs with."""
 
-    __slots__ = ("compat", "log", "_scheduler", "_network", "name", "env", "pyodide")
+    __slots__ = ("compat", "log", "_scheduler", "_network", "name", "env", "pyodide", "captures_print", "_warned")
 
     def __init__(
         self,
@@ -145,6 +145,9 @@ class Isolate:
         #: Python Workers. False: it holds the runtime's objects directly, with JavaScript's
         #: semantics — how the parity tests write the twin of a JavaScript Worker.
         self.pyodide = True
+        #: True for a served Worker: its print() goes to its log, as on Workers (console.log).
+        self.captures_print = False
+        self._warned: set[str] = set()
 
     @property
     def scheduler(self) -> Scheduler:
@@ -159,6 +162,7 @@ class Isolate:
         other = Isolate(compat, self.log, self._scheduler, self.name, self._network)
         other.env = self.env
         other.pyodide = self.pyodide
+        other.captures_print = self.captures_print
         return other
 
     @contextmanager
@@ -173,6 +177,12 @@ class Isolate:
     def enter(self) -> None:
         """Make this the current isolate in the running context (for a context copy)."""
         _current.set(self)
+
+    def warn_once(self, text: str) -> None:
+        """Write a warning to the log the first time only (workerd warns once per isolate)."""
+        if text not in self._warned:
+            self._warned.add(text)
+            self.log.write("warn", text)
 
     def __repr__(self) -> str:
         return f"<Isolate {self.name or 'default'} {self.compat!r}>"

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["JS_NULL", "JsInterface", "JsMap", "JsNull", "ObjectConstructor", "Uint8Array", "interface_of",
+__all__ = ["JS_NULL", "JsInterface", "JsMap", "JsNull", "JsonObject", "ObjectConstructor", "Uint8Array", "interface_of",
            "own_properties"]
 
 
@@ -158,3 +158,42 @@ def _key_string(key: Any) -> str:
     from .values import js_string
 
     return js_string(key)
+
+
+class JsonObject:
+    """JavaScript's ``JSON`` (``from js import JSON``): ``JSON.parse`` gives JavaScript values."""
+
+    __js__ = JsInterface("JSON", statics=("parse", "stringify"))
+
+    @staticmethod
+    def parse(text: str) -> Any:
+        import json
+
+        return _nulls(json.loads(text))
+
+    @staticmethod
+    def stringify(value: Any) -> str:
+        import json
+
+        return json.dumps(_plain(value), separators=(",", ":"), ensure_ascii=False)
+
+
+def _nulls(value: Any) -> Any:
+    """JSON's null is JavaScript's null."""
+    if value is None:
+        return JS_NULL
+    if isinstance(value, dict):
+        return {k: _nulls(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_nulls(v) for v in value]
+    return value
+
+
+def _plain(value: Any) -> Any:
+    if value is JS_NULL:
+        return None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [None if v is None else _plain(v) for v in value]
+    return value

@@ -39,7 +39,8 @@ class WorkerLog:
 
     def __init__(self, *, echo: TextIO | None = None, maxlen: int = 10_000, name: str = "") -> None:
         self.lines: deque[LogLine] = deque(maxlen=maxlen)
-        self.echo = echo
+        # Echo to the stream itself, never to the wrapper that routes a Worker's print() here.
+        self.echo = getattr(echo, "wsguide_original", echo)
         self.name = name
         self._watchers: list[Callable[[LogLine], None]] = []
 

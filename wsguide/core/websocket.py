@@ -247,13 +247,7 @@ class WebSocket(EventTarget):
             data = bytes(message)  # copied now: later changes to the buffer don't matter
         else:
             data = js_string(message)
-            kind = "a Blob" if isinstance(message, Blob) else f"a {type(message).__name__}"
-            hint = (
-                ' Read the bytes first: data = await event.data.bytes(), or set ws.binaryType = "arraybuffer".'
-                if isinstance(message, Blob)
-                else " Convert it yourself (str(...) or json.dumps(...))."
-            )
-            emit("warn", f"send() was given {kind}, so it sent the text {data!r}.{hint}")
+            emit("warn", _coercion_hint(message, data))
         transport = self._transport
         if transport is not None and not self._outbox:
             transport.send(Message(data))  # nothing queued ahead of it: straight to the network
@@ -531,6 +525,19 @@ class WebSocket(EventTarget):
 
 
 add_handler_properties(WebSocket, ("open", "message", "close", "error"))
+
+
+def _coercion_hint(message: Any, sent: str) -> str:
+    """wsguide's hint when send() turned a value into text (as JavaScript's String() does)."""
+    if isinstance(message, Blob):
+        fix = 'read the bytes first (data = await event.data.arrayBuffer()), or set ws.binaryType = "arraybuffer"'
+        kind = "a Blob"
+    else:
+        python = getattr(message, "obj", message)  # a Python object that crossed as a PyProxy
+        kind = f"a Python {type(python).__name__}"
+        binary = isinstance(python, (bytes, bytearray, memoryview))
+        fix = "send binary data as to_js(data)" if binary else "turn it into text yourself (json.dumps(...))"
+    return f"[wsguide hint] send() was given {kind}, so it sent the text {sent!r}: {fix}."
 
 
 def join(a: WebSocket, b: WebSocket) -> None:

@@ -27,7 +27,7 @@ from typing import Any, Protocol
 
 from ..core import isolate as _isolate
 from ..core.calls import maybe_await
-from ..core.errors import JsError, JsTypeError, ProtocolError
+from ..core.errors import JsError, JsTypeError, ProtocolError, PythonError
 from ..core.messages import Closed, Failure, Message
 from ..core.states import SocketState
 from ..core.websocket import WebSocket
@@ -215,7 +215,7 @@ class ObjectHost:
                 except Exception as exc:
                     if fut is not None:
                         if not fut.done():  # the caller may have given up (cancelled)
-                            fut.set_exception(exc)
+                            fut.set_exception(self._crossing_error(kind, exc))
                     else:
                         self.ns.report(exc)
                 else:
@@ -268,6 +268,17 @@ class ObjectHost:
             return await self._ws_event(inst, *payload)
         finally:
             await self._await_blockers()
+
+    def _crossing_error(self, kind: str, exc: Exception) -> Exception:
+        """What the caller of a stub gets when the object's code raised.
+
+        On Python Workers the error crosses to the caller as a JavaScript error (only its
+        text travels: the Python exception stays with the object, which logs it as uncaught).
+        """
+        if kind not in ("fetch", "rpc") or not _isolate.current().pyodide or isinstance(exc, JsError):
+            return exc
+        self.ns.report(exc)
+        return PythonError(exc, keep=False)
 
     def _ensure_instance(self) -> Any:
         if self.instance is None:

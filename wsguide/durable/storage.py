@@ -21,6 +21,7 @@ so a database file cannot run code when it is read.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from typing import Any
 
 from ..core.codec import decode_value, encode_value
 from ..core.errors import JsError
-from ..core.jsapi import JsInterface, JsMap
+from ..core.jsapi import JS_NULL, JsInterface, JsMap
 
 __all__ = ["DurableObjectStorage", "SqlStorage", "SqlStorageCursor"]
 
@@ -60,9 +61,15 @@ class SqlStorageCursor:
         self.columnNames = columns
         self._rows = rows
         self._pos = 0
-        self.rowsRead = len(rows)
+        self._read_total = len(rows)
         self.rowsWritten = rows_written
 
+
+    @property
+    def rowsRead(self) -> int:
+        """Rows read so far: workerd steps the query once when ``exec()`` runs, then once per
+        row taken (it counts rows SQLite scanned; wsguide counts rows returned)."""
+        return min(self._read_total, self._pos + 1)
 
     def _row(self, raw: tuple[Any, ...]) -> dict[str, Any]:
         return dict(zip(self.columnNames, raw))
@@ -116,6 +123,28 @@ def _split_statements(query: str) -> list[str]:
     return out
 
 
+_NAMED = re.compile(r"^no such (?:column|table|function): (\S+)")
+
+
+def _sql_value(value: Any) -> Any:
+    """A JavaScript value as a SQL parameter: null is NULL, an ArrayBuffer or view a BLOB."""
+    if value is JS_NULL:
+        return None
+    if isinstance(value, (bytearray, memoryview)):
+        return bytes(value)
+    return value
+
+
+def _sql_error(exc: sqlite3.Error, query: str) -> JsError:
+    """SQLite's error as workerd reports it: ``no such column: nope at offset 7: SQLITE_ERROR``."""
+    message = str(exc)
+    name = getattr(exc, "sqlite_errorname", "SQLITE_ERROR")
+    named = _NAMED.match(message)
+    offset = query.find(named.group(1)) if named else -1
+    where = f" at offset {offset}" if offset >= 0 else ""
+    return JsError(f"{message}{where}: {name}")
+
+
 class SqlStorage:
     """``ctx.storage.sql``: run SQL on this object's own database."""
 
@@ -133,11 +162,14 @@ class SqlStorage:
         db = self._storage._db()
         statements = _split_statements(query) or [query]
         before = db.total_changes
-        for stmt in statements[:-1]:
-            db.execute(stmt)
-        params = [bytes(b) if isinstance(b, (bytearray, memoryview)) else b for b in bindings]
-        cur = db.execute(statements[-1], params)
-        rows = cur.fetchall()
+        params = [_sql_value(b) for b in bindings]
+        try:
+            for stmt in statements[:-1]:
+                db.execute(stmt)
+            cur = db.execute(statements[-1], params)
+            rows = cur.fetchall()
+        except sqlite3.Error as exc:
+            raise _sql_error(exc, query) from None
         columns = [d[0] for d in cur.description] if cur.description else []
         return SqlStorageCursor(columns, rows, db.total_changes - before)
 

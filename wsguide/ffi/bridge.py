@@ -75,6 +75,9 @@ class JsProxy:
                 raise AttributeError(name)
             value = getattr(js, name)
             return _bound(value, name) if callable(value) else js2py(value)
+        builtin = _BUILTIN_MEMBERS.get((type(js), name))
+        if builtin is not None:
+            return builtin(js)
         api = _api(js)
         if api is None or not api.readable(name):
             raise AttributeError(name)
@@ -138,22 +141,13 @@ class JsProxy:
         return _call(js, args, kwargs, "new")
 
     # -- operations -------------------------------------------------------------------
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        js = self._js
-        if isinstance(js, type) and interface_of(js) is not None:
-            # jsg (workerd src/workerd/jsg/resource.c++, throwIfConstructorCalledAsFunction)
-            raise JsException(JsTypeError(MSG_NEEDS_NEW.format(name=interface_of(js).name)))
-        if not callable(js) or isinstance(js, (dict, list, bytes)):
-            raise TypeError("'pyodide.ffi.JsProxy' object is not callable")
-        return _call(js, args, kwargs)
-
     def __getitem__(self, key: Any) -> Any:
         js = self._js
         if type(js) is list:
             return js2py(js[key]) if isinstance(key, int) else _not_subscriptable()
         if isinstance(js, JsMap):
             return js2py(js.get(py2js(key)))
-        if isinstance(js, bytes) and isinstance(key, int):
+        if isinstance(js, Uint8Array) and isinstance(key, int):
             return js[key]
         return _not_subscriptable()
 
@@ -169,15 +163,21 @@ class JsProxy:
     def __iter__(self) -> Iterator[Any]:
         js = self._js
         api = _api(js)
-        if isinstance(js, (list, set, JsMap, bytes)) or (api is not None and api.iterable):
+        if isinstance(js, (list, set)) or (api is not None and api.iterable):
             return (js2py(item) for item in js)
         raise TypeError("'pyodide.ffi.JsProxy' object is not iterable")
 
     def __len__(self) -> int:
         js = self._js
-        if isinstance(js, (list, set, JsMap, bytes)):
+        if isinstance(js, (list, set, JsMap, Uint8Array)):  # a length or a size (an ArrayBuffer has neither)
             return len(js)
         raise TypeError("object of type 'pyodide.ffi.JsProxy' has no len()")
+
+    def __bytes__(self) -> bytes:
+        js = self._js
+        if isinstance(js, Uint8Array):  # a typed array has the buffer protocol
+            return bytes(js)
+        raise TypeError("cannot convert 'pyodide.ffi.JsProxy' object to bytes")
 
     def __contains__(self, item: Any) -> bool:
         js = self._js
@@ -198,16 +198,10 @@ class JsProxy:
         raise TypeError(UNHASHABLE)
 
     def __bool__(self) -> bool:
-        js = self._js
+        js = self._js  # falsy: an empty Array, Map or Set, a zero-length buffer
         if isinstance(js, (list, set, JsMap, bytes)):
             return len(js) > 0
         return True
-
-    def __await__(self) -> Any:
-        js = self._js
-        if not inspect.isawaitable(js):
-            raise TypeError("object pyodide.ffi.JsProxy can't be used in 'await' expression")
-        return _settle(js).__await__()
 
     def __str__(self) -> str:
         return _js_to_string(self._js)
@@ -229,6 +223,22 @@ class JsProxy:
 
 
 JsProxy.__module__ = "wsguide.ffi"
+
+
+class JsCallable(JsProxy):
+    """A JavaScript function or class seen from Python: calling it calls it (a class needs ``.new``)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        js = self._js
+        if isinstance(js, type) and interface_of(js) is not None:
+            # jsg (workerd src/workerd/jsg/resource.c++, throwIfConstructorCalledAsFunction)
+            raise JsException(JsTypeError(MSG_NEEDS_NEW.format(name=interface_of(js).name)))
+        return _call(js, args, kwargs)
+
+
+
+JsCallable.__name__ = JsCallable.__qualname__ = "JsProxy"  # Pyodide's class name for every proxy
+JsCallable.__module__ = "wsguide.ffi"
 
 
 class JsException(JsProxy, Exception):  # noqa: N818 - the name is Pyodide's
@@ -349,7 +359,16 @@ def js2py(value: Any) -> Any:
         return value.obj  # a round trip gives back the Python object itself
     if isinstance(value, BaseException):
         return JsException(value)
+    if _is_function(value):
+        return JsCallable(value)
     return JsProxy(value)
+
+
+def _is_function(js: Any) -> bool:
+    """A JavaScript function: a runtime class, or a callable that is not a runtime object."""
+    if isinstance(js, type):
+        return True
+    return callable(js) and _api(js) is None and not isinstance(js, (dict, list, bytes, set))
 
 
 def unwrap(value: Any) -> Any:
@@ -359,6 +378,37 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, JsDoubleProxy):
         return value._proxy
     return value
+
+
+def _array_method(fn: Callable[..., Any], name: str) -> Callable[[Any], Any]:
+    return lambda js: _bound(lambda *args: fn(js, *args), name)
+
+
+def _includes(js: list[Any], item: Any, start: int = 0) -> bool:
+    return any(x is item or (isinstance(x, _PRIMITIVES) and x == item) for x in js[start:])
+
+
+def _index_of(js: list[Any], item: Any, start: int = 0) -> int:
+    for i in range(start, len(js)):
+        if js[i] is item or (isinstance(js[i], _PRIMITIVES) and js[i] == item):
+            return i
+    return -1
+
+
+# What JavaScript's built-in Array and ArrayBuffer offer that a Worker is likely to use.
+_BUILTIN_MEMBERS: dict[tuple[type, str], Callable[[Any], Any]] = {
+    (list, "length"): len,
+    (list, "includes"): _array_method(_includes, "includes"),
+    (list, "indexOf"): _array_method(_index_of, "indexOf"),
+    (list, "join"): _array_method(lambda js, sep=",": sep.join(_js_to_string([x]) for x in js), "join"),
+    (list, "at"): _array_method(lambda js, i: js[i] if -len(js) <= i < len(js) else None, "at"),
+    (list, "slice"): _array_method(lambda js, a=0, b=None: js[a:b], "slice"),
+    (list, "push"): _array_method(lambda js, *items: (js.extend(items), len(js))[1], "push"),
+    (bytes, "byteLength"): len,
+    (bytes, "slice"): _array_method(lambda js, a=0, b=None: bytes(js[a:b]), "slice"),
+    (Uint8Array, "length"): len,
+    (Uint8Array, "byteLength"): len,
+}
 
 
 def _not_subscriptable() -> Any:
@@ -520,6 +570,8 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
         try:
             result = fn(*js_args)
         except PythonError as exc:
+            if exc.original is None:
+                raise JsException(exc) from None
             raise exc.original from None  # a Python exception that crossed into JavaScript and back
         except JsError as exc:
             raise JsException(exc) from None

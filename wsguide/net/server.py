@@ -34,6 +34,7 @@ from ..core.isolate import Isolate
 from ..core.log import WorkerLog
 from ..core import texts
 from ..http import Request, Response, reason_phrase
+from . import printing
 from .assets import assets_folder, response_for, static_file
 from .worker import Env, ExecutionContext, resolve_worker, worker_name
 
@@ -120,6 +121,7 @@ class Server:
         #: The isolate the Worker's code runs in: its compatibility settings and its log.
         self.isolate = Isolate(Compat(compatibility_date, compatibility_flags), log, name=self.name)
         self.isolate.pyodide = pyodide
+        self.isolate.captures_print = True
         self.errors: list[BaseException] = []
         self.allowed_origins = set(allowed_origins) if allowed_origins else None
         self._env_init = env
@@ -152,6 +154,7 @@ class Server:
     async def start(self) -> Server:
         if self._ws_server is not None:
             return self
+        printing.install()
         env = Env()
         if isinstance(self._env_init, dict):
             env.update(self._env_init)

@@ -20,12 +20,12 @@ from http import HTTPMethod, HTTPStatus
 from typing import Any
 
 from ..core import isolate as _isolate
-from ..ffi.bridge import JsProxy, js2py, unwrap
+from ..ffi.bridge import JsException, JsProxy, js2py, unwrap
 from ..http import Headers as JsHeaders
 from ..http import Request as JsRequest
 from ..http import Response as JsResponse
 
-__all__ = ["FetchResponse", "HTTPMessageMapping", "Request", "Response", "fetch"]
+__all__ = ["AbortError", "FetchResponse", "HTTPMessageMapping", "Request", "Response", "fetch"]
 
 
 class HTTPMessageMapping(http.client.HTTPMessage, Mapping):  # type: ignore[misc]
@@ -296,6 +296,13 @@ class Response(FetchResponse):
         return f"Response({', '.join(parts)})"
 
 
+class AbortError(OSError):
+    """A ``fetch()`` that failed (``pyodide.http.AbortError``): its message is the JavaScript error's."""
+
+    def __init__(self, reason: Any) -> None:
+        super().__init__(getattr(reason, "message", str(reason)))
+
+
 async def fetch(resource: Any, **options: Any) -> Response:
     """``await fetch(url or Request, method=, headers=, body=, redirect=)``; ``Upgrade: websocket``
     gives a 101 whose socket is ``resp.js_object.webSocket``."""
@@ -307,8 +314,9 @@ async def fetch(resource: Any, **options: Any) -> Response:
         options["method"] = method.value
     if "headers" in options and options["headers"] is not None:
         options["headers"] = _headers_to_js(options["headers"])
-    if fetcher is not None:
-        js_response = await fetcher(resource, **options)
-        return Response(js_response)
-    js_response = await _isolate.current().network.fetch(unwrap(resource), options)
-    return Response(JsProxy(js_response))
+    try:
+        if fetcher is not None:
+            return Response(await fetcher(resource, **options))
+        return Response(JsProxy(await _isolate.current().network.fetch(unwrap(resource), options)))
+    except JsException as exc:  # as pyodide.http.pyfetch does
+        raise AbortError(exc) from None
