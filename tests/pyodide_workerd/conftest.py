@@ -13,6 +13,9 @@ from .kit_check import spec_for_kit_worker
 from .runner import specs_for
 from .scenarios import SCENARIOS
 
+# host/ holds the Python that runs inside Pyodide (it imports pyodide): not tests, not importable here.
+collect_ignore = ["host"]
+
 ROOT = Path(__file__).resolve().parents[2]
 KIT_WORKERS = kit_workers(ROOT)
 

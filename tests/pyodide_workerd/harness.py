@@ -39,9 +39,10 @@ import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -372,6 +373,10 @@ class PyodideHost:
         self.started_at = 0.0
         self.ready_at = 0.0
         self._http: httpx.Client | None = None
+        self._output = bytearray()
+        self._output_changed = threading.Condition()
+        self._output_closed = False
+        self._reader: threading.Thread | None = None
 
     # -- life cycle
 
@@ -406,17 +411,19 @@ class PyodideHost:
         self.log_path = self.workdir / "workerd.log"
         control_r, control_w = os.pipe()
         try:
-            # stdout and stderr go to one file, so lines keep the order they were written in.
-            with self.log_path.open("ab") as log:
-                self.started_at = time.monotonic()
-                self.process = subprocess.Popen(
-                    [str(WORKERD_BIN), "serve", "config.capnp", "--verbose", f"--control-fd={control_w}"],
-                    cwd=self.workdir,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    pass_fds=(control_w,),
-                )
+            # stdout and stderr share one pipe, so lines keep the order they were written in; a
+            # reader thread copies them to workerd.log (for people) and to memory (for waits).
+            self.started_at = time.monotonic()
+            self.process = subprocess.Popen(
+                [str(WORKERD_BIN), "serve", "config.capnp", "--verbose", f"--control-fd={control_w}"],
+                cwd=self.workdir,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                pass_fds=(control_w,),
+            )
+            self._reader = threading.Thread(target=self._read_output, name="workerd-output", daemon=True)
+            self._reader.start()
         finally:
             os.close(control_w)
         try:
@@ -475,6 +482,11 @@ class PyodideHost:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc.pid, signal.SIGKILL)
                 proc.wait(timeout=timeout)
+        if self._reader is not None:
+            self._reader.join(timeout)  # the pipe ends with the process; the log file is complete
+            self._reader = None
+        if proc is not None and proc.stdout is not None:
+            proc.stdout.close()
         if self.workdir is not None and not self.keep_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -507,35 +519,63 @@ class PyodideHost:
 
     # -- the log
 
+    def _read_output(self) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        with self.log_path.open("ab") as log:
+            for line in iter(self.process.stdout.readline, b""):
+                log.write(line)
+                log.flush()
+                with self._output_changed:
+                    self._output += line
+                    self._output_changed.notify_all()
+        with self._output_changed:
+            self._output_closed = True
+            self._output_changed.notify_all()
+
     def log_offset(self) -> int:
-        """Where the log file ends now; pass to :meth:`log_entries`."""
-        return self.log_path.stat().st_size if self.log_path and self.log_path.exists() else 0
+        """Where workerd's output ends now; pass to :meth:`log_entries`."""
+        with self._output_changed:
+            return len(self._output)
+
+    def wait_for_output(self, needle: bytes, start: int, timeout: float) -> int | None:
+        """Block until ``needle`` appears in workerd's output after ``start`` (woken by each new
+        line); return its offset, or None after ``timeout`` s or once workerd's output ended."""
+        found: list[int] = []
+
+        def seen() -> bool:
+            at = self._output.find(needle, start)
+            if at >= 0:
+                found.append(at)
+            return bool(found) or self._output_closed
+
+        with self._output_changed:
+            self._output_changed.wait_for(seen, timeout)
+        return found[0] if found else None
+
+    def wait_until(self, predicate: Callable[[], bool], timeout: float) -> bool:
+        """Block until ``predicate()`` is true, re-checking it each time workerd prints a line;
+        False after ``timeout`` s or once workerd's output ended without it."""
+        with self._output_changed:
+            return bool(self._output_changed.wait_for(lambda: predicate() or self._output_closed, timeout)) and predicate()
 
     def flush(self, timeout: float = 10.0) -> int:
-        """Make sure everything workerd printed before this call is in the log file: ask the host
-        to print a marker and wait (bounded) until it is there. Returns the marker's offset."""
+        """Make sure everything workerd printed before this call has been read: ask the host to
+        print a marker and wait (bounded) for it. Returns the offset of the marker's line."""
         token = uuid.uuid4().hex
         needle = f"@@wsguide-flush {token}@@".encode()
         start = self.log_offset()
         self._control(self.groups[0], "/flush", token=token)
-        deadline = time.monotonic() + timeout
-        while True:
-            with self.log_path.open("rb") as f:
-                f.seek(start)
-                data = f.read()
-            at = data.find(needle)
-            if at >= 0:
-                return start + data.rfind(b"\n", 0, at) + 1
-            if time.monotonic() > deadline:
-                raise HostError(f"workerd's log did not show the flush marker within {timeout} s")
-            time.sleep(0.01)  # poll interval for a file another process appends to
+        at = self.wait_for_output(needle, start, timeout)
+        if at is None:
+            raise HostError(f"workerd's output did not show the flush marker within {timeout} s.\n{self._log_tail()}")
+        with self._output_changed:
+            return self._output.rfind(b"\n", 0, at) + 1
 
     def log_entries(self, start: int, end: int | None = None) -> list[dict[str, Any]]:
         """workerd's structured log lines between two offsets, parsed (a line that is not JSON
         comes back as ``{"level": "raw", "message": line}``)."""
-        with self.log_path.open("rb") as f:
-            f.seek(start)
-            data = f.read() if end is None else f.read(max(0, end - start))
+        with self._output_changed:
+            data = bytes(self._output[start:end])
         entries = []
         for line in data.decode("utf-8", errors="replace").splitlines():
             if not line.strip():
@@ -550,7 +590,8 @@ class PyodideHost:
         return entries
 
     def _log_tail(self, lines: int = 40) -> str:
-        if not self.log_path or not self.log_path.exists():
-            return "(no workerd output)"
-        text = self.log_path.read_text(errors="replace").splitlines()[-lines:]
+        with self._output_changed:
+            if not self._output:
+                return "(no workerd output)"
+            text = self._output.decode("utf-8", errors="replace").splitlines()[-lines:]
         return "workerd output (last lines):\n" + "\n".join(text) + f"\n(config: {self.workdir}/config.capnp)"

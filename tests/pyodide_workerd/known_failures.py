@@ -7,11 +7,6 @@ must go. Names come from extract.py (``examples_<file>``, ``nb<NN>[s]_<Entry>[__
 BORROWED = "a listener given to addEventListener as a plain function/lambda (borrowed proxy): the first message fails, the connection drops"
 
 KNOWN_FAILURES: dict[str, str] = {
-    "examples_echo": BORROWED,
-    "examples_chat": (
-        "WebSocketRequestResponsePair(...) without .new in ChatRoom.__init__ (every upgrade answers 500); "
-        "the page at / reads wsguide's static files (ModuleNotFoundError: No module named 'wsguide')"
-    ),
     "nb03_Default": BORROWED,
     "nb04_Echo": BORROWED,
     "nb04_FixedEcho": BORROWED,

@@ -96,13 +96,12 @@ class HostLog:
         self.start = start
 
     async def wait_for(self, text: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            if any(text in str(e.get("message", "")) for e in self.host.log_entries(self.start)):
-                return
-            if time.monotonic() > deadline:
-                raise ScenarioError(f"the Worker's log did not show {text!r} within {timeout} s")
-            await asyncio.sleep(0.02)  # poll interval: the log is a file workerd appends to
+        # workerd's output is read by the host's reader thread, which wakes waiters line by line.
+        def shown() -> bool:
+            return any(text in str(e.get("message", "")) for e in self.host.log_entries(self.start))
+
+        if not await asyncio.to_thread(self.host.wait_until, shown, timeout):
+            raise ScenarioError(f"the Worker's log did not show {text!r} within {timeout} s")
 
 
 def _normalised(value: Any, files: list[str]) -> Any:
