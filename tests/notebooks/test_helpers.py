@@ -8,8 +8,10 @@ import struct
 import pytest
 from websockets.asyncio.client import connect
 
-from wsguide import Response, WebSocket, WebSocketPair, WorkerEntrypoint, doctor, serve
-from wsguide.js import console
+from wsguide import doctor, serve
+from wsguide.ffi import create_proxy, to_js
+from wsguide.js import WebSocket, WebSocketPair, console
+from wsguide.workers import Response, WorkerEntrypoint, fetch
 from wsguide.notebook import (
     EventLog,
     WaitTimeout,
@@ -39,7 +41,7 @@ class GuideEcho(WorkerEntrypoint):
             console.log("got", event.data)
             server.send(event.data)
 
-        server.addEventListener("message", on_message)
+        server.addEventListener("message", create_proxy(on_message))
         return Response(None, status=101, web_socket=client)
 
 
@@ -48,7 +50,7 @@ class BinaryEcho(WorkerEntrypoint):
         client, server = WebSocketPair.new().object_values()
         server.accept()
         server.binaryType = "arraybuffer"
-        server.addEventListener("message", lambda event: server.send(event.data))
+        server.addEventListener("message", create_proxy(lambda event: server.send(event.data)))
         return Response(None, status=101, web_socket=client)
 
 
@@ -73,7 +75,7 @@ async def test_event_log_records_both_ends_in_a_stable_order():
     client.accept()
     server.accept()
     client.send("one")
-    client.send(b"\x01")
+    client.send(to_js(b"\x01"))
     server.close(1000, "bye")
     await wait_for_events(log, 4)
     assert log.lines(by_source=True) == [
@@ -107,7 +109,7 @@ async def test_next_event_stops_early_when_the_socket_closes():
 
 async def test_wait_for_log_returns_the_line():
     async with serve(GuideEcho, echo_log=False) as srv:
-        ws = WebSocket(srv.ws_url)
+        ws = WebSocket.new(srv.ws_url)
         await next_event(ws, "open")
         ws.send("hi")
         assert await wait_for_log(srv, "got") == "got hi"
@@ -152,30 +154,35 @@ async def test_check_echo_catches_the_blob_echo_and_passes_the_fix():
 def test_check_pair_and_close():
     client, server = WebSocketPair.new().object_values()
     assert check_pair(client, server).ok
-    assert not check_pair(client, WebSocketPair.new()[1]).ok
-    from wsguide import CloseEvent
+    _, other_server = WebSocketPair.new().object_values()
+    assert not check_pair(client, other_server).ok
 
-    event = CloseEvent("close", code=1005, reason="", wasClean=True)
+
+async def test_check_close_reads_a_close_event_the_worker_got():
+    client, server = WebSocketPair.new().object_values()
+    client.accept()
+    server.accept()
+    server.close()
+    event = await next_event(client, "close")
     assert check_close(event, 1005, was_clean=True).ok
     assert not check_close(event, 1000).ok
 
 
 async def test_check_fetch_upgrade_and_compression():
-    from wsguide import fetch
-
     async with serve(BinaryEcho, echo_log=False) as srv:
         resp = await fetch(srv.url, headers={"Upgrade": "websocket"})
         assert not check_fetch_upgrade(resp).ok  # not accepted yet
-        resp.web_socket.accept()
+        ws = resp.js_object.webSocket
+        ws.accept()
         assert check_fetch_upgrade(resp).ok
-        assert check_compression(resp.web_socket, False).ok  # fetch() offers none unless asked
-        resp.web_socket.close(1000)
+        assert check_compression(ws, False).ok  # fetch() offers none unless asked
+        ws.close(1000)
 
 
 # -- the wire tap ---------------------------------------------------------------------
 async def test_wire_tap_unmasks_inflates_and_stays_deterministic():
     async with serve(BinaryEcho, echo_log=False) as srv, wire_tap(srv) as tap:
-        ws = WebSocket(tap.ws_url)
+        ws = WebSocket.new(tap.ws_url)
         await next_event(ws, "open")
         ws.send("hello")
         await next_event(ws, "message")

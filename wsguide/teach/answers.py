@@ -20,6 +20,7 @@ from ..net.server import Server
 from ..serving import serve
 from .eventlog import EventLog, next_event
 from .text import short as _short
+from .views import runtime_object
 from .waits import WaitTimeout
 
 __all__ = [
@@ -140,6 +141,7 @@ def _status_of(resp: Any) -> str:
 def check_pair(client: Any, server: Any) -> Check:
     """Are ``client`` and ``server`` the two ends of one fresh WebSocketPair?"""
     c = Check("WebSocketPair")
+    client, server = runtime_object(client), runtime_object(server)
     both = isinstance(client, WebSocket) and isinstance(server, WebSocket)
     c.expect(
         both,
@@ -155,7 +157,7 @@ def check_pair(client: Any, server: Any) -> Check:
         "they are two different objects (two ends)",
         "client and server are the same object",
         "both names point at one end",
-        "unpacking both ends: client, server = pair[0], pair[1]",
+        "unpacking both ends: client, server = WebSocketPair.new().object_values()",
     )
     c.expect(
         getattr(client, "_peer", None) is server or getattr(server, "_peer", None) is client,
@@ -177,6 +179,7 @@ def check_pair(client: Any, server: Any) -> Check:
 def check_returned_end(client: WebSocket) -> Check:
     """Is ``client`` the end you returned in a Response, now inert?"""
     c = Check("the returned end")
+    client = runtime_object(client)
     c.expect(
         client.state is SocketState.RELEASED,
         "it is inert: the runtime took it over when the Response was sent",
@@ -195,6 +198,7 @@ def check_returned_end(client: WebSocket) -> Check:
 def check_close(event: Any, code: int, *, reason: str | None = None, was_clean: bool | None = None) -> Check:
     """Is ``event`` a close event with ``code`` (and ``reason`` / ``wasClean``)?"""
     c = Check(f"close {code}")
+    event = runtime_object(event)
     if not isinstance(event, CloseEvent):
         c.bad(
             "this is not a close event",
@@ -277,7 +281,7 @@ async def check_echo(Worker: Any, *, binary: bool = True, timeout: float = 5, **
                     c.bad(
                         "binary came back as the text '[object Blob]'",
                         "event.data is a Blob and send() turned it into text",
-                        'server.binaryType = "arraybuffer" (or send(await event.data.bytes()))',
+                        'server.binaryType = "arraybuffer" (or server.send(await event.data.arrayBuffer()))',
                     )
                 else:
                     c.bad("binary did not come back unchanged", f"the answer was {_short(ev.data)}", "send(event.data) with bytes")
@@ -305,6 +309,7 @@ async def _close_quietly(ws: WebSocket, timeout: float) -> None:
 def check_fetch_upgrade(resp: Any) -> Check:
     """Is ``resp`` (from ``fetch(url, headers={"Upgrade": "websocket"})``) a usable socket?"""
     c = Check("fetch() upgrade")
+    resp = runtime_object(resp)
     if not isinstance(resp, Response):
         c.bad("this is not a Response", f"it is {type(resp).__name__}", "resp = await fetch(...)")
         return c
@@ -316,13 +321,13 @@ def check_fetch_upgrade(resp: Any) -> Check:
         'headers={"Upgrade": "websocket"} on an http:// URL of a Worker that upgrades',
     ):
         return c
-    ws = resp.web_socket
+    ws = resp.webSocket
     if not c.expect(
         isinstance(ws, WebSocket),
-        "resp.web_socket is a WebSocket",
-        "resp.web_socket is missing",
+        "resp.webSocket is a WebSocket",
+        "resp.webSocket is missing",
         "there is no socket without a 101",
-        "checking resp.web_socket before using it",
+        "checking resp.webSocket before using it",
     ):
         return c
     c.expect(
@@ -337,6 +342,7 @@ def check_fetch_upgrade(resp: Any) -> Check:
 
 def check_compression(ws_or_extensions: Any, expected: bool) -> Check:
     """Was permessage-deflate negotiated (``expected=True``) or not?"""
+    ws_or_extensions = runtime_object(ws_or_extensions)
     ext = ws_or_extensions.extensions if isinstance(ws_or_extensions, WebSocket) else ws_or_extensions
     ext = ext or ""
     on = "permessage-deflate" in ext

@@ -16,6 +16,7 @@ from typing import Any
 from ..core.events import CloseEvent, ErrorEvent, Event, MessageEvent
 from ..core.websocket import WebSocket
 from .text import indent, short
+from .views import as_learner_sees_it, runtime_object
 from .waits import SLOW_MACHINE_HINT, Changes, WaitTimeout, fmt_seconds, within
 
 __all__ = ["EventLog", "Record", "describe", "next_event", "wait_for_events"]
@@ -23,6 +24,7 @@ __all__ = ["EventLog", "Record", "describe", "next_event", "wait_for_events"]
 
 def describe(event: Event) -> str:
     """One line for an event, the same on every run (no ids, times or ports)."""
+    event = runtime_object(event)
     if isinstance(event, MessageEvent):
         return f"message {short(event.data)}"
     if isinstance(event, CloseEvent):
@@ -78,13 +80,14 @@ class EventLog:
         name = name or f"ws{len(self._sources)}"
         if name not in self._sources:
             self._sources.append(name)
+        socket = runtime_object(ws)  # a helper's listener needs no create_proxy
         for t in types:
-            ws.addEventListener(t, self._listener(name))
+            socket.addEventListener(t, self._listener(name, ws))
         return ws
 
-    def _listener(self, name: str) -> Callable[[Event], None]:
+    def _listener(self, name: str, like: Any) -> Callable[[Event], None]:
         def record(event: Event) -> None:
-            self.add(name, describe(event), type=event.type, event=event)
+            self.add(name, describe(event), type=event.type, event=as_learner_sees_it(event, like))
 
         return record
 
@@ -195,12 +198,13 @@ async def next_event(ws: WebSocket, type: str = "message", timeout: float = 5) -
     arrives while you wait for a message ends the wait with a clear error.
     """
     fut: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+    learner_ws, ws = ws, runtime_object(ws)
 
     def on_event(event: Event) -> None:
         if fut.done():
             return
         if event.type == type:
-            fut.set_result(event)
+            fut.set_result(as_learner_sees_it(event, learner_ws))
         elif event.type in ("close", "error") and type in ("message", "open"):
             fut.set_exception(
                 WaitTimeout(
