@@ -28,6 +28,7 @@ from typing import Any, Protocol
 
 from . import isolate as _isolate
 from . import texts
+from .clonesize import structured_clone_size
 from .codec import decode_value, encode_value
 from .closing import validate_close
 from .errors import JsError, JsTypeError
@@ -507,9 +508,10 @@ class WebSocket(EventTarget):
     # ---------------------------------------------- attachments (Durable Objects)
     def serializeAttachment(self, value: Any) -> None:
         """Keep a small value with this socket; it survives hibernation (≤ 16 KiB)."""
-        data = encode_value(value)
-        if len(data) > texts.MAX_ATTACHMENT_BYTES:
-            raise JsError(texts.ATTACHMENT_TOO_BIG.format(size=len(data)))
+        data = encode_value(value)  # refuses what structured clone cannot copy (DataCloneError)
+        size = structured_clone_size(value)  # the limit counts V8's bytes, not wsguide's encoding
+        if size > texts.MAX_ATTACHMENT_BYTES:
+            raise JsError(texts.ATTACHMENT_TOO_BIG.format(size=size))
         self._attachment = data
 
     def deserializeAttachment(self) -> Any:

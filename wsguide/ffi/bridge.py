@@ -504,6 +504,8 @@ def to_js(
     ``dict_converter=Object.fromEntries``, an Object), list/tuple → Array, set → Set,
     bytes → Uint8Array. Returns a JsProxy of the result (primitives stay themselves)."""
 
+    converted: dict[int, Any] = {}  # as Pyodide: one Python container becomes one JS object
+
     def conv(v: Any, d: int) -> Any:
         if d == 0:
             return py2js(v, keep=True)
@@ -511,6 +513,14 @@ def to_js(
             return v
         if isinstance(v, JsProxy):
             return v._js
+        if id(v) in converted:
+            return converted[id(v)]
+        result = convert(v, d)
+        if isinstance(v, (dict, list, tuple, set, frozenset)):
+            converted[id(v)] = result
+        return result
+
+    def convert(v: Any, d: int) -> Any:
         if isinstance(v, dict):
             entries = [[conv(k, d - 1), conv(x, d - 1)] for k, x in v.items()]
             if dict_converter is not None:

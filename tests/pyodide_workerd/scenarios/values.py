@@ -273,3 +273,60 @@ async def _(t):
     await ws.send(b"\x00\x01\xff")
     await ws.recv()
     await ws.close(1000, "done")
+
+SIZE_RULE = (
+    "an attachment is measured in V8 structured-clone bytes (at most 16384): the error names the size, so "
+    "values just over the limit show how each kind of value is counted"
+)
+
+scenario(
+    "attachment_sizes",
+    rule=SIZE_RULE,
+    shows="failure",
+    worker=probe(
+        "from workers import Response, WorkerEntrypoint\n"
+        "from js import Object, WebSocketPair\n"
+        "from pyodide.ffi import jsnull, to_js",
+        """
+client, server = WebSocketPair.new().object_values()
+server.accept()
+shared = {"name": "Ada", "tags": ["a", "€"]}
+cases = [
+    ("one-byte string of 16379", lambda: "x" * 16379),
+    ("one-byte string of 16380", lambda: "x" * 16380),
+    ("Latin-1 string", lambda: "é" * 16380),
+    ("two-byte string", lambda: "€" * 9000),
+    ("astral string", lambda: "😀" * 5000),
+    ("ASCII then two-byte", lambda: "x" * 101 + "€" * 9000),
+    ("two-byte string after an odd offset", lambda: to_js(["abc", "€" * 9000])),
+    ("array of one string", lambda: to_js(["ab"] * 5000)),
+    ("array of 2**30 - 1", lambda: to_js([2**30 - 1] * 3000)),
+    ("array of -2**30", lambda: to_js([-(2**30)] * 3000)),
+    ("array of 2**30", lambda: to_js([2**30] * 3000)),
+    ("array of 3.0", lambda: to_js([3.0] * 9000)),
+    ("array of -0.0", lambda: to_js([-0.0] * 2000)),
+    ("array of small ints", lambda: to_js(list(range(6000)))),
+    ("array of negative ints", lambda: to_js([-i for i in range(6000)])),
+    ("array of floats", lambda: to_js([i + 0.5 for i in range(2100)])),
+    ("array of ints and one float", lambda: to_js(list(range(2000)) + [0.5])),
+    ("array of ints beyond 2**30", lambda: to_js([2**40 + i for i in range(2100)])),
+    ("array of ints beyond 2**53", lambda: to_js([2**64 + i for i in range(1000)])),
+    ("array of None, True, False", lambda: to_js([None, True, False] * 6000)),
+    ("array of jsnull", lambda: to_js([jsnull] * 17000)),
+    ("object", lambda: to_js({f"k{i}": i for i in range(2000)}, dict_converter=Object.fromEntries)),
+    ("object with index keys", lambda: to_js({str(i): "v" for i in range(4000)}, dict_converter=Object.fromEntries)),
+    ("Map", lambda: to_js({f"k{i}": i for i in range(2000)})),
+    ("Set", lambda: to_js(set(range(6000)))),
+    ("bytes", lambda: to_js(b"\\x00" * 20000)),
+    ("one object many times", lambda: to_js([shared] * 8000, dict_converter=Object.fromEntries)),
+    ("distinct objects", lambda: to_js([{"name": "Ada", "tags": ["a", "€"]} for _ in range(600)], dict_converter=Object.fromEntries)),
+]
+for label, make in cases:
+    try:
+        server.serializeAttachment(make())
+        lines.append(f"{label}: accepted")
+    except Exception as exc:
+        lines.append(f"{label}: {type(exc).__name__}: {exc}")
+""",
+    ),
+)(get_root)
