@@ -7,10 +7,10 @@ checked against real workerd (golden ``attachment_sizes`` in ``tests/pyodide_wor
 
 >>> structured_clone_size("x" * 16379)      # header 2 + tag 1 + length 2 + the characters
 16384
->>> structured_clone_size("€")              # two-byte strings count UTF-16 bytes
-5
->>> structured_clone_size([1, 2.5])         # 'A' 2, Smi 'I' 2, double 'N' 9, trailer 3
-16
+>>> structured_clone_size("€")              # a two-byte string: header 2, 'c' 1, length 1, UTF-16 2
+6
+>>> structured_clone_size([1, 2.5])         # header 2, 'A' 2, Smi 'I' 2, double 'N' 9, trailer 3
+18
 """
 
 from __future__ import annotations
