@@ -133,20 +133,15 @@ def mismatches(folders=FOLDERS) -> dict[Path, list[str]]:
 def updated(source: Path) -> nbformat.NotebookNode:
     """The notebook for `source`: its cells, with the outputs of unchanged cells kept.
 
-    The notebook's own metadata (language_info from the last run...) stays; only the
-    kernelspec comes from the text. A source without a notebook yet gives one without outputs.
+    This is how jupytext's contents manager combines a pair when JupyterLab opens and saves
+    it, so the tool and JupyterLab write the same notebook: the cells come from the text, the
+    outputs from the .ipynb, and the notebook's metadata is the .ipynb's plus what the text
+    sets (the kernelspec, and jupytext's note of the code cells' lexer). A source without a
+    notebook yet gives one without outputs.
     """
-    text = read_source(source)
     target = notebook_of(source)
-    metadata = {}
-    if target.is_file():
-        previous = nbformat.read(target, as_version=4)
-        metadata = previous.metadata
-        text = combine_inputs_with_outputs(text, previous, fmt=TEXT_FORMAT)
-    if "kernelspec" in text.metadata:
-        metadata["kernelspec"] = text.metadata["kernelspec"]
-    text.metadata = nbformat.from_dict(metadata)
-    return text
+    previous = nbformat.read(target, as_version=4) if target.is_file() else nbformat.v4.new_notebook()
+    return combine_inputs_with_outputs(read_source(source), previous, fmt=TEXT_FORMAT)
 
 
 def notebook_text(nb: nbformat.NotebookNode) -> str:
