@@ -356,3 +356,25 @@ def test_saving_in_jupyterlab_writes_the_notebook_and_its_text_source(page, lab,
     assert nbformat.read(notebook, as_version=4).cells[0].source.endswith(suffix)
     assert tool.read_source(source).cells[0].source.endswith(suffix)
     assert tool.differences(notebook, source) == []
+
+
+SAVE = """async () => { await window.jupyterapp.shell.currentWidget.context.save(); }"""
+
+
+@pytest.mark.parametrize(
+    "opened", ["solutions/01-upgrade-check-solutions.md", "solutions/02-websocket-pair-solutions.ipynb"]
+)
+def test_saving_an_unedited_notebook_in_jupyterlab_changes_neither_file(page, lab, opened):
+    notebook = tool.notebook_of(lab.root / opened)
+    source = tool.source_of(notebook)
+    before = notebook.read_bytes(), source.read_bytes()
+    written = notebook.stat().st_mtime_ns, source.stat().st_mtime_ns
+    page.evaluate(OPEN_DEFAULT, opened)
+    wait_for_notebook(page, opened, "opening (as a double click does)")
+    try:
+        page.evaluate(SAVE)
+    finally:
+        page.evaluate(CLOSE, None)
+    rewritten = notebook.stat().st_mtime_ns, source.stat().st_mtime_ns
+    assert all(new != old for new, old in zip(rewritten, written)), "JupyterLab did not write both files"
+    assert (notebook.read_bytes(), source.read_bytes()) == before
