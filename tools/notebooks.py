@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -159,8 +160,20 @@ def write_if_changed(nb: nbformat.NotebookNode, path: Path) -> bool:
     return True
 
 
+def keep_source_newest(source: Path) -> None:
+    """Touch the text source after writing its notebook, as jupytext's own CLI does.
+
+    JupyterLab's jupytext compares the two files' contents when the .ipynb is the newer one
+    (and refuses to open them if they differ); a source that stays the newer file skips that.
+    """
+    os.utime(source)
+
+
 def update(source: Path) -> bool:
-    return write_if_changed(updated(source), notebook_of(source))
+    changed = write_if_changed(updated(source), notebook_of(source))
+    if changed:
+        keep_source_newest(source)
+    return changed
 
 
 def execute(notebook: Path, timeout: int = CELL_TIMEOUT) -> bool:
@@ -179,7 +192,10 @@ def execute(notebook: Path, timeout: int = CELL_TIMEOUT) -> bool:
         record_timing=False,
         resources={"metadata": {"path": str(notebook.parent)}},
     ).execute()
-    return write_if_changed(nb, notebook)
+    changed = write_if_changed(nb, notebook)
+    if changed and source_of(notebook).is_file():
+        keep_source_newest(source_of(notebook))
+    return changed
 
 
 # ------------------------------------------------------------------ command line

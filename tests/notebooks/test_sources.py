@@ -8,6 +8,7 @@ and the same kernelspec. Outputs, execution counts and cell ids may differ.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -69,6 +70,36 @@ def test_pytest_collects_only_the_ipynb_files_of_the_notebook_folders():
     files = {line.split("::", 1)[0] for line in proc.stdout.splitlines() if "::" in line}
     expected = {p.relative_to(ROOT).as_posix() for p in tool.notebook_files()}
     assert files == expected
+
+
+async def test_jupyterlab_opens_every_pair_whose_notebook_is_the_newer_file(tmp_path, monkeypatch):
+    """After a pull that brings only re-run outputs, each .ipynb is newer than its .md.
+
+    JupyterLab's jupytext then checks that the two still match before it opens either
+    file; with the pairing configuration in notebooks/jupytext.toml they must.
+    """
+    from jupyter_server.services.contents.largefilemanager import AsyncLargeFileManager
+    from jupytext.async_contentsmanager import build_async_jupytext_contents_manager_class
+
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))  # the notary's database
+    root = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".*"))
+    later = max(p.stat().st_mtime for p in tool.source_files([root, root / "solutions"])) + 3600
+    notebooks = tool.notebook_files([root, root / "solutions"])
+    for notebook in notebooks:
+        os.utime(notebook, (later, later))
+
+    manager = build_async_jupytext_contents_manager_class(AsyncLargeFileManager)(root_dir=str(root))
+    opened = {}
+    for notebook in notebooks:
+        for path in (notebook, tool.source_of(notebook)):
+            model = await manager.get(path.relative_to(root).as_posix(), type="notebook")
+            opened[path.name] = len(model["content"]["cells"])
+    expected = {}
+    for notebook in notebooks:
+        cells = len(nbformat.read(notebook, as_version=4).cells)
+        expected[notebook.name] = expected[tool.source_of(notebook).name] = cells
+    assert opened == expected
 
 
 # ---------------------------------------------------------------- the check, on a sample pair
