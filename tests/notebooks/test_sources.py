@@ -238,6 +238,15 @@ def test_update_takes_the_cells_from_the_source_and_keeps_the_outputs(folder):
     assert tool.update(source) is False
 
 
+def test_update_leaves_the_source_the_newer_file(folder):
+    notebook, source = folder / "sample.ipynb", folder / "sample.md"
+    edit(source, "Some prose.", "Some better prose.")
+    an_hour_ago = source.stat().st_mtime - 3600
+    os.utime(source, (an_hour_ago, an_hour_ago))
+    assert tool.update(source) is True
+    assert source.stat().st_mtime_ns >= notebook.stat().st_mtime_ns
+
+
 def test_update_makes_a_missing_notebook_with_the_kernel_and_no_outputs(folder):
     notebook = folder / "sample.ipynb"
     notebook.unlink()
