@@ -117,17 +117,6 @@ def differences(notebook: Path, source: Path, context: int = 2) -> list[str]:
     )
 
 
-def mismatches(folders=FOLDERS) -> dict[Path, list[str]]:
-    """Each paired notebook whose cells differ from its source, with the diff."""
-    found = {}
-    for nb in notebook_files(folders):
-        if source_of(nb).is_file():
-            diff = differences(nb, source_of(nb))
-            if diff:
-                found[nb] = diff
-    return found
-
-
 # ------------------------------------------------------------------ updating and running
 
 
