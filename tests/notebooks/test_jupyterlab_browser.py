@@ -15,7 +15,8 @@ every code cell has an execution count. Then it checks:
 JupyterLab gets the application settings ``kit.py lab`` gives it, so the same server
 also checks the notebooks' text sources as an instructor meets them: a double click on a
 ``.md`` in the file browser opens it as a notebook with the source's cells, and saving a
-notebook in JupyterLab, from its ``.md`` or its ``.ipynb``, writes both files in step.
+notebook in JupyterLab, from its ``.md`` or its ``.ipynb``, writes both files in step
+(byte for byte as they were, when nothing was edited).
 
 Chromium comes from Debian (``/usr/bin/chromium`` or ``$WSGUIDE_CHROMIUM``);
 ``playwright install`` is never needed. Without it the test is skipped, and
