@@ -29,6 +29,10 @@ INSTALL_TARGET = ".[dev]"
 PACKAGE_MARKER = os.path.join("wsguide", "__init__.py")
 NOTEBOOK_DIRS = ("notebooks", os.path.join("notebooks", "solutions"))
 SANITIZE_FILE = "notebooks/sanitize.cfg"
+# JupyterLab settings for the kit's JupyterLab (`kit.py lab` passes this folder as
+# --LabApp.app_settings_dir): its overrides.json makes a double click on a notebook's
+# .md text source open it as a notebook (jupytext's "Jupytext Notebook" viewer).
+LAB_SETTINGS_DIR = os.path.join("notebooks", ".jupyterlab")
 CELL_TIMEOUT = 60
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
@@ -38,6 +42,8 @@ usage: python kit.py COMMAND [ARGS...]        (on Windows: py kit.py ...)
 
 commands:
   lab     Open the notebooks in JupyterLab (listening on 127.0.0.1 only).
+          A notebook's .md text source opens as a notebook too, and saving
+          either file writes both (jupytext; see notebooks/README.md).
           Extra ARGS go to JupyterLab, e.g. `python kit.py lab --no-browser`.
   test    Run every test: the library tests in tests/ and, when notebooks
           exist, each notebook under nbval (outputs compared after
@@ -212,9 +218,13 @@ def lab_args(root, extra=(), as_root=False):
     """Arguments after `python -m jupyterlab` for `kit.py lab`.
 
     JupyterLab refuses to start as root (common in containers) unless told
-    --allow-root; it still listens on 127.0.0.1 only.
+    --allow-root; it still listens on 127.0.0.1 only. Its application settings
+    come from LAB_SETTINGS_DIR in this checkout (read only; nothing is written to
+    the environment or the home folder), unless ARGS name another folder.
     """
     args = ["notebooks", "--ServerApp.ip=127.0.0.1"]
+    if not any(arg.startswith("--LabApp.app_settings_dir") for arg in extra):
+        args.append("--LabApp.app_settings_dir=" + os.path.join(root, LAB_SETTINGS_DIR))
     if as_root and "--allow-root" not in extra:
         args.append("--allow-root")
     return args + list(extra)

@@ -170,14 +170,39 @@ def test_real_checkout_always_has_tests_to_collect(kit):
 # ------------------------------------------------------------ lab, exit codes, versions
 
 
+def lab_settings_arg(root) -> str:
+    return "--LabApp.app_settings_dir=" + str(Path(root) / "notebooks" / ".jupyterlab")
+
+
 def test_lab_listens_on_loopback_and_opens_notebooks(kit):
     args = kit.lab_args(str(ROOT), ["--no-browser"])
-    assert args == ["notebooks", "--ServerApp.ip=127.0.0.1", "--no-browser"]
+    assert args == ["notebooks", "--ServerApp.ip=127.0.0.1", lab_settings_arg(ROOT), "--no-browser"]
 
 
 def test_lab_as_root_adds_allow_root_once(kit):
-    assert kit.lab_args(str(ROOT), [], as_root=True) == ["notebooks", "--ServerApp.ip=127.0.0.1", "--allow-root"]
+    assert kit.lab_args(str(ROOT), [], as_root=True) == [
+        "notebooks", "--ServerApp.ip=127.0.0.1", lab_settings_arg(ROOT), "--allow-root",
+    ]
     assert kit.lab_args(str(ROOT), ["--allow-root"], as_root=True).count("--allow-root") == 1
+
+
+def test_lab_takes_its_settings_from_the_checkout(kit):
+    settings = ROOT / "notebooks" / ".jupyterlab" / "overrides.json"
+    assert lab_settings_arg(ROOT) in kit.lab_args(str(ROOT))
+    viewers = json.loads(settings.read_text(encoding="utf-8"))["@jupyterlab/docmanager-extension:plugin"]
+    assert viewers == {"defaultViewers": {"markdown": "Jupytext Notebook"}}
+
+
+def test_lab_settings_folder_given_by_the_user_wins(kit):
+    args = kit.lab_args(str(ROOT), ["--LabApp.app_settings_dir=/elsewhere"])
+    assert [a for a in args if a.startswith("--LabApp.app_settings_dir")] == ["--LabApp.app_settings_dir=/elsewhere"]
+
+
+def test_kit_test_gives_nbval_the_ipynb_files_and_never_their_text_sources(kit):
+    args = kit.pytest_args(str(ROOT))
+    targets = args[args.index("tests") + 1:]
+    assert targets and all(a.endswith(".ipynb") for a in targets)
+    assert not any(a.endswith(".md") for a in args)
 
 
 @pytest.mark.parametrize(("returncode", "code"), [(0, 0), (1, 1), (5, 5), (-2, 130), (-15, 143)])

@@ -12,6 +12,12 @@ every code cell has an execution count. Then it checks:
 * the execution counts increase from cell to cell (the cells ran in order);
 * every Mermaid output (``text/vnd.mermaid``) was drawn (JupyterLab shows it as an SVG image).
 
+JupyterLab gets the application settings ``kit.py lab`` gives it, so the same server
+also checks the notebooks' text sources as an instructor meets them: a double click on a
+``.md`` in the file browser opens it as a notebook with the source's cells, and saving a
+notebook in JupyterLab, from its ``.md`` or its ``.ipynb``, writes both files in step
+(byte for byte as they were, when nothing was edited).
+
 Chromium comes from Debian (``/usr/bin/chromium`` or ``$WSGUIDE_CHROMIUM``);
 ``playwright install`` is never needed. Without it the test is skipped, and
 with ``WSGUIDE_REQUIRE_BROWSER=1`` (CI) it fails instead (tests/conftest.py).
@@ -28,8 +34,15 @@ import threading
 import urllib.request
 from pathlib import Path
 
+import importlib.util
+import shutil
+
 import nbformat
 import pytest
+
+from .notebook_tool import load
+
+tool = load()
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -53,7 +66,8 @@ def free_port() -> int:
 
 
 def copy_stripped(dest: Path) -> None:
-    """The notebooks without outputs or counts, so only this run's results show."""
+    """The notebooks without outputs or counts, so only this run's results show, then
+    their text sources and the pairing configuration."""
     for rel in all_notebooks():
         nb = nbformat.read(NOTEBOOKS / rel, as_version=4)
         for cell in nb.cells:
@@ -62,6 +76,19 @@ def copy_stripped(dest: Path) -> None:
                 cell.execution_count = None
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, dest / rel)
+    for source in tool.source_files():
+        shutil.copyfile(source, dest / source.relative_to(NOTEBOOKS))
+    shutil.copyfile(NOTEBOOKS / "jupytext.toml", dest / "jupytext.toml")
+
+
+def kit_lab_settings() -> list[str]:
+    """The application-settings argument `kit.py lab` gives JupyterLab (it must give one)."""
+    spec = importlib.util.spec_from_file_location("wsguide_kit_script", ROOT / "kit.py")
+    kit = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(kit)
+    found = [arg for arg in kit.lab_args(str(ROOT)) if arg.startswith("--LabApp.app_settings_dir=")]
+    assert found, "kit.py lab gives JupyterLab no --LabApp.app_settings_dir"
+    return found
 
 
 class Lab:
@@ -87,7 +114,7 @@ class Lab:
             "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={self.port}", "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
             "--LabApp.expose_app_in_browser=True", f"--LabApp.workspaces_dir={tmp / 'workspaces'}",
-            "--LabApp.news_url=", "--ServerApp.open_browser=False",
+            "--LabApp.news_url=", "--ServerApp.open_browser=False", *kit_lab_settings(),
         ]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         threading.Thread(target=self._read_log, daemon=True).start()
@@ -240,3 +267,115 @@ def test_run_all_cells_in_jupyterlab(page, notebook):
     finally:
         page.evaluate(CLOSE, widget_id)
 
+
+
+# ------------------------------------------------------------- the text sources in JupyterLab
+
+OPENED = """(path) => {
+  const w = window.jupyterapp.shell.currentWidget;
+  return !!w && !!w.context && w.context.path === path && w.context.isReady &&
+    w.hasClass('jp-NotebookPanel') && w.content.widgets.length > 0;
+}"""
+
+NOTEBOOK_CELLS = """async () => {
+  const w = window.jupyterapp.shell.currentWidget;
+  await w.sessionContext.ready;
+  const kernel = w.sessionContext.session && w.sessionContext.session.kernel;
+  return {
+    kernel: kernel ? kernel.name : null,
+    cells: w.content.widgets.map(c => ({type: c.model.type, source: c.model.sharedModel.getSource(),
+                                        tags: c.model.getMetadata('tags') || []})),
+  };
+}"""
+
+OPEN_DEFAULT = """async (path) => {
+  const app = window.jupyterapp;
+  const widget = await app.commands.execute('docmanager:open', {path});
+  await widget.context.ready;
+  app.shell.activateById(widget.id);
+  return widget.id;
+}"""
+
+EDIT_FIRST_CELL_AND_SAVE = """async (suffix) => {
+  const w = window.jupyterapp.shell.currentWidget;
+  const cell = w.content.widgets[0].model.sharedModel;
+  cell.setSource(cell.getSource() + suffix);
+  await w.context.save();
+  return w.context.path;
+}"""
+
+
+def cells_of(nb) -> list[dict]:
+    return [{"type": c.cell_type, "source": c.source, "tags": c.metadata.get("tags", [])} for c in nb.cells]
+
+
+CURRENT_TAB = """() => {
+  const w = window.jupyterapp.shell.currentWidget;
+  if (!w) return 'none';
+  const what = `${w.node.className} (${w.context ? w.context.path : 'no file'})`;
+  w.dispose();
+  return what;
+}"""
+
+
+def wait_for_notebook(page, path: str, how: str) -> None:
+    """Wait until `path` is open as a notebook in the current tab; fail saying what opened instead."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(OPENED, arg=path, timeout=PAGE_TIMEOUT_MS)
+    except PlaywrightTimeout:
+        pytest.fail(f"{how} {path} did not open a notebook; the current tab is {page.evaluate(CURRENT_TAB)}",
+                    pytrace=False)
+
+
+def test_double_click_on_a_text_source_opens_it_as_a_notebook(page, lab):
+    name = "00-setup-check.md"
+    page.locator(".jp-DirListing-itemText").get_by_text(name, exact=True).dblclick()
+    wait_for_notebook(page, name, "a double click on")
+    try:
+        opened = page.evaluate(NOTEBOOK_CELLS)
+        assert opened["kernel"] == "python3"
+        assert opened["cells"] == cells_of(tool.read_source(NOTEBOOKS / name))
+    finally:
+        page.evaluate(CLOSE, None)
+
+
+@pytest.mark.parametrize(
+    "opened", ["solutions/99-appendix-event-loop-solutions.md", "solutions/08-hibernation-solutions.ipynb"]
+)
+def test_saving_in_jupyterlab_writes_the_notebook_and_its_text_source(page, lab, opened):
+    suffix = "\n\nEdited in JupyterLab."
+    page.evaluate(OPEN_DEFAULT, opened)
+    wait_for_notebook(page, opened, "opening (as a double click does)")
+    try:
+        page.evaluate(EDIT_FIRST_CELL_AND_SAVE, suffix)
+    finally:
+        page.evaluate(CLOSE, None)
+    notebook = tool.notebook_of(lab.root / opened)
+    source = tool.source_of(notebook)
+    assert nbformat.read(notebook, as_version=4).cells[0].source.endswith(suffix)
+    assert tool.read_source(source).cells[0].source.endswith(suffix)
+    assert tool.differences(notebook, source) == []
+
+
+SAVE = """async () => { await window.jupyterapp.shell.currentWidget.context.save(); }"""
+
+
+@pytest.mark.parametrize(
+    "opened", ["solutions/01-upgrade-check-solutions.md", "solutions/02-websocket-pair-solutions.ipynb"]
+)
+def test_saving_an_unedited_notebook_in_jupyterlab_changes_neither_file(page, lab, opened):
+    notebook = tool.notebook_of(lab.root / opened)
+    source = tool.source_of(notebook)
+    before = notebook.read_bytes(), source.read_bytes()
+    written = notebook.stat().st_mtime_ns, source.stat().st_mtime_ns
+    page.evaluate(OPEN_DEFAULT, opened)
+    wait_for_notebook(page, opened, "opening (as a double click does)")
+    try:
+        page.evaluate(SAVE)
+    finally:
+        page.evaluate(CLOSE, None)
+    rewritten = notebook.stat().st_mtime_ns, source.stat().st_mtime_ns
+    assert all(new != old for new, old in zip(rewritten, written)), "JupyterLab did not write both files"
+    assert (notebook.read_bytes(), source.read_bytes()) == before
