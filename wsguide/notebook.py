@@ -7,7 +7,7 @@ no such helpers, and none of them is needed inside a Worker.
 
 from __future__ import annotations
 
-from .http import Request, Response
+from .durable import HibernationBlocked
 from .net.server import Server
 from .net.worker import ExecutionContext
 from .teach.answers import (
@@ -21,6 +21,7 @@ from .teach.answers import (
     check_upgrade_check,
 )
 from .teach.eventlog import EventLog, describe, next_event, wait_for_events
+from .teach.rooms import check_hibernation, check_room, load_chat_example, room_gateway
 from .teach.waits import TIMEOUT_FACTOR, WaitTimeout, scaled, within
 from .teach.wiretap import WireEntry, WireTap, wire_tap
 from .teach.worker_log import show_log, show_running, stop_all, wait_for_log
@@ -29,9 +30,8 @@ __all__ = [
     "TIMEOUT_FACTOR",
     "Check",
     "EventLog",
+    "HibernationBlocked",
     "ExecutionContext",
-    "Request",
-    "Response",
     "Server",
     "WaitTimeout",
     "WireEntry",
@@ -40,11 +40,15 @@ __all__ = [
     "check_compression",
     "check_echo",
     "check_fetch_upgrade",
+    "check_hibernation",
     "check_pair",
     "check_returned_end",
+    "check_room",
     "check_upgrade_check",
     "describe",
+    "load_chat_example",
     "next_event",
+    "room_gateway",
     "scaled",
     "show_log",
     "show_running",

@@ -17,7 +17,7 @@ from ..core.events import CloseEvent, ErrorEvent, Event, MessageEvent
 from ..core.websocket import WebSocket
 from .text import indent, short
 from .views import as_learner_sees_it, runtime_object
-from .waits import SLOW_MACHINE_HINT, Changes, WaitTimeout, fmt_seconds, within
+from .waits import SLOW_MACHINE_HINT, Changes, WaitTimeout, bounded, fmt_seconds
 
 __all__ = ["EventLog", "Record", "describe", "next_event", "wait_for_events"]
 
@@ -218,7 +218,7 @@ async def next_event(ws: WebSocket, type: str = "message", timeout: float = 5) -
     for t in watched:
         ws.addEventListener(t, on_event)
     try:
-        return await within(
+        return await bounded(
             fut,
             timeout,
             lambda limit: f"no {type!r} event within {fmt_seconds(limit)}. "

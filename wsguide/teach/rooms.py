@@ -17,23 +17,8 @@ from ..serving import serve
 from .answers import Check
 from .eventlog import EventLog, next_event
 from .waits import SLOW_MACHINE_HINT, WaitTimeout, fmt_seconds
-from .waits import within as _within
 
-__all__ = ["check_hibernation", "check_room", "load_chat_example", "room_gateway", "within"]
-
-
-async def within(awaitable: Any, what: str, timeout: float = 5) -> Any:
-    """``await awaitable``, but at most ``timeout`` seconds (times WSGUIDE_TIMEOUT_FACTOR).
-
-    For waits that have no timeout of their own, such as an RPC call to a
-    Durable Object: if it takes too long, say what was being waited for.
-    """
-    return await _within(
-        awaitable,
-        timeout,
-        lambda limit: f"{what} did not finish within {fmt_seconds(limit)}. Is a handler of the "
-        f"Durable Object waiting for something that never comes? {SLOW_MACHINE_HINT}",
-    )
+__all__ = ["check_hibernation", "check_room", "load_chat_example", "room_gateway"]
 
 
 def load_chat_example() -> Any:

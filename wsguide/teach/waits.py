@@ -7,7 +7,7 @@ for. A slow machine (a shared CI runner, an old laptop) sets
 never sleep: they await an event, and the factor only moves the deadline.
 
 >>> import asyncio
->>> asyncio.run(within(asyncio.sleep(0, "done"), 1, "a nap"))
+>>> asyncio.run(within(asyncio.sleep(0, "done"), "a nap"))
 'done'
 """
 
@@ -18,7 +18,7 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-__all__ = ["TIMEOUT_FACTOR", "Changes", "WaitTimeout", "fmt_seconds", "scaled", "within"]
+__all__ = ["TIMEOUT_FACTOR", "Changes", "WaitTimeout", "bounded", "fmt_seconds", "scaled", "within"]
 
 T = TypeVar("T")
 
@@ -51,7 +51,21 @@ class WaitTimeout(TimeoutError):
     """A bounded wait expired; the message says what was awaited and what to try."""
 
 
-async def within(awaitable: Awaitable[T], timeout: float, expired: str | Callable[[float], str]) -> T:
+async def within(awaitable: Awaitable[T], what: str, timeout: float = 5) -> T:
+    """``await awaitable``, but for at most ``timeout`` seconds (times WSGUIDE_TIMEOUT_FACTOR).
+
+    For a wait that has no limit of its own, such as an RPC call to a Durable Object: if it
+    takes too long, :class:`WaitTimeout` says what was being waited for.
+    """
+    return await bounded(
+        awaitable,
+        timeout,
+        lambda limit: f"{what} did not finish within {fmt_seconds(limit)}. Is a handler waiting "
+        f"for something that never comes? {SLOW_MACHINE_HINT}",
+    )
+
+
+async def bounded(awaitable: Awaitable[T], timeout: float, expired: str | Callable[[float], str]) -> T:
     """``await awaitable``, for at most ``timeout`` seconds (scaled).
 
     When the time is up, raise :class:`WaitTimeout` with ``expired`` — a text,
@@ -92,4 +106,4 @@ class Changes:
                 self._waiters.append(fut)
                 await fut
 
-        await within(wait(), timeout, expired)
+        await bounded(wait(), timeout, expired)
