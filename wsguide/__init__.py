@@ -28,6 +28,7 @@ from .net import FetchError, PortInUseError, Server, running, shutdown_all
 from .sdk import DurableObject, Request, Response, WorkerEntrypoint, fetch
 from .serving import serve
 from .teach import reruns as _reruns
+from .teach import tracebacks as _tracebacks
 
 __version__ = "0.1.0"
 
@@ -57,6 +58,7 @@ __all__ = [
 ]
 
 _reruns.install()
+_tracebacks.install()
 
 
 def __getattr__(name: str) -> Any:
