@@ -626,7 +626,20 @@ def _caller_location() -> str:
         frame = frame.f_back  # type: ignore[assignment]
     if frame is None:
         return "<unknown>"
-    return f"{os.path.basename(frame.f_code.co_filename)}:{frame.f_lineno}"
+    filename = frame.f_code.co_filename
+    cell = _notebook_cell(filename)
+    if cell is not None:
+        return f"{cell}, line {frame.f_lineno}"  # as IPython's own tracebacks name a cell
+    return f"{os.path.basename(filename)}:{frame.f_lineno}"
+
+
+def _notebook_cell(filename: str) -> str | None:
+    """``Cell In[5]`` for the file IPython compiled a cell into, else None."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    format_code_name = getattr(getattr(shell, "compile", None), "format_code_name", None)
+    named = format_code_name(filename) if format_code_name is not None else None
+    return f"{named[0]} {named[1]}" if named else None  # IPython's ("Cell", "In[5]")
 
 
 class _Promise(JsProxy):
