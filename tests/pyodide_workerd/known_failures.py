@@ -8,9 +8,6 @@ BORROWED = "a listener given to addEventListener as a plain function/lambda (bor
 
 KNOWN_FAILURES: dict[str, str] = {
     "nb03_Default": BORROWED,
-    "nb04_Echo": BORROWED,
-    "nb04_FixedEcho": BORROWED,
-    "nb04_WithPage": BORROWED,
     "nb05_Echo": BORROWED,
     "nb06_Echo": BORROWED,
     "nb07_LonelyRoom": BORROWED,
@@ -21,8 +18,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "nb08_OrderLab": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
     "nb02s_TooEager": "deliberate mistake of the exercise (accept() before returning the end)",
     "nb03s_ThreeAndOut": BORROWED,
-    "nb04s_Shout": BORROWED,
-    "nb04s_Numbered": BORROWED,
     "nb05s_Echo": BORROWED,
     "nb05s_Proxy": "needs env.UPSTREAM and wsguide's client fetch()/Error (wsguide-only); listeners are plain lambdas",
     "nb06s_Echo": BORROWED,
