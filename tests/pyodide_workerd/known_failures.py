@@ -14,7 +14,6 @@ NEEDS_A_SERVER = (
 KNOWN_FAILURES: dict[str, str] = {
     "nb03_Default": BORROWED,
     "nb05_Asker": NEEDS_A_SERVER.format(var="ECHO_URL"),
-    "nb06_Echo": BORROWED,
     "nb07_LonelyRoom": BORROWED,
     "nb07_Gateway__Room": "request.path is wsguide-only: AttributeError: 'Request' object has no attribute 'path'",
     "nb08_room_gateway__NappingRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
@@ -24,7 +23,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "nb02s_TooEager": "deliberate mistake of the exercise (accept() before returning the end)",
     "nb03s_ThreeAndOut": BORROWED,
     "nb05s_Proxy": NEEDS_A_SERVER.format(var="UPSTREAM"),
-    "nb06s_Echo": BORROWED,
     "nb08s_room_gateway__CountingRoom": "serializeAttachment({...}) with a Python dict: DataCloneError (needs to_js(..., dict_converter=Object.fromEntries))",
     "nb08s_room_gateway__AdminRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
 }
