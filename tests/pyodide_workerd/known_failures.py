@@ -8,7 +8,8 @@ BORROWED = "a listener given to addEventListener as a plain function/lambda (bor
 NEEDS_A_SERVER = (
     "a Worker that is a WebSocket client: it reads the address of the server it talks to from a var "
     "(self.env.{var}), and this harness gives its Workers no vars (AttributeError: {var}) and no "
-    "outbound network to reach a second local server"
+    "outbound network to reach a second local server (given both by hand, a var binding and a "
+    "globalOutbound to the echo Worker, it runs)"
 )
 
 KNOWN_FAILURES: dict[str, str] = {
