@@ -168,15 +168,105 @@ async def test_check_close_reads_a_close_event_the_worker_got():
     assert not check_close(event, 1000).ok
 
 
-async def test_check_fetch_upgrade_and_compression():
+async def test_check_fetch_upgrade_wants_the_socket_accepted():
     async with serve(BinaryEcho, echo_log=False) as srv:
         resp = await fetch(srv.url, headers={"Upgrade": "websocket"})
-        assert not check_fetch_upgrade(resp).ok  # not accepted yet
+        before = check_fetch_upgrade(resp)
         ws = resp.js_object.webSocket
         ws.accept()
-        assert check_fetch_upgrade(resp).ok
-        assert check_compression(ws, False).ok  # fetch() offers none unless asked
+        after = check_fetch_upgrade(resp)
         ws.close(1000)
+        await next_event(ws, "close")
+        closed = check_fetch_upgrade(resp)
+    assert not before.ok and "not even the server's Close is read" in str(before)
+    assert after.ok and "it is accepted" in str(after)
+    assert closed.ok and "it was accepted (and is closed now)" in str(closed)
+
+
+async def test_check_fetch_upgrade_explains_a_refused_upgrade():
+    async with serve(NoCheck, echo_log=False) as srv:
+        resp = await fetch(srv.url, headers={"Upgrade": "websocket"})
+    result = check_fetch_upgrade(resp)
+    assert not result.ok
+    assert "the server answered 200 because it refused the upgrade" in str(result)
+
+
+async def _fetch_upgrade(srv, **headers):
+    resp = await fetch(srv.url, headers={"Upgrade": "websocket", **headers})
+    ws = resp.js_object.webSocket
+    ws.accept()
+    return resp, ws
+
+
+async def test_check_compression_reads_a_fetch_upgrade_from_its_101_header():
+    async with serve(BinaryEcho, echo_log=False) as srv:
+        resp, ws = await _fetch_upgrade(srv, **{"Sec-WebSocket-Extensions": "permessage-deflate"})
+        ws.close(1000)
+    assert check_compression(resp, True).ok
+    assert "compression was negotiated (the 101's Sec-WebSocket-Extensions: permessage-deflate)" in str(
+        check_compression(resp, False)
+    )
+
+
+async def test_check_compression_sees_through_the_empty_extensions_of_a_fetched_socket():
+    async with serve(BinaryEcho, echo_log=False) as srv:
+        _, ws = await _fetch_upgrade(srv, **{"Sec-WebSocket-Extensions": "permessage-deflate"})
+        ws.close(1000)
+    assert ws.extensions == ""  # as on workerd (docs/findings.md F7)
+    result = check_compression(ws, True)
+    assert result.ok
+    assert "ws.extensions is '' on this socket whatever was negotiated" in str(result)
+
+
+async def test_check_compression_says_fetch_offers_none_unless_asked():
+    async with serve(BinaryEcho, echo_log=False) as srv:
+        resp, ws = await _fetch_upgrade(srv)
+        ws.close(1000)
+    assert check_compression(resp, False).ok and check_compression(ws, False).ok
+    wrong = check_compression(resp, True)
+    assert not wrong.ok
+    assert "fetch() offers compression only when its headers ask for it" in str(wrong)
+    assert '"Sec-WebSocket-Extensions": "permessage-deflate"' in str(wrong)
+
+
+@pytest.mark.parametrize(("options", "negotiated"), [({}, True), ({"compatibility_flags": ["no_web_socket_compression"]}, False)])
+async def test_check_compression_reads_a_websocket_client_extensions(options, negotiated):
+    async with serve(BinaryEcho, echo_log=False, **options) as srv:
+        ws = WebSocket.new(srv.ws_url)
+        await next_event(ws, "open")
+        assert check_compression(ws, negotiated).ok
+        assert not check_compression(ws, not negotiated).ok
+        ws.close(1000)
+        await next_event(ws, "close")
+
+
+async def test_check_compression_waits_for_a_client_that_is_still_connecting():
+    async with serve(BinaryEcho, echo_log=False) as srv:
+        ws = WebSocket.new(srv.ws_url)
+        result = check_compression(ws, True)
+        await next_event(ws, "open")
+        ws.close(1000)
+        await next_event(ws, "close")
+    assert not result.ok and "still connecting" in str(result)
+
+
+def test_check_compression_reads_a_header_value():
+    assert check_compression("permessage-deflate; client_max_window_bits=15", True).ok
+    assert check_compression(None, False).ok
+    assert not check_compression("", True).ok
+
+
+def test_check_compression_of_an_unconnected_pair_end_cannot_tell():
+    client, _ = WebSocketPair.new().object_values()
+    result = check_compression(client, False)
+    assert not result.ok and "this socket cannot tell" in str(result)
+
+
+async def test_check_compression_refuses_a_response_that_is_not_a_101():
+    async with serve(NoCheck, echo_log=False) as srv:
+        resp = await fetch(srv.url, headers={"Upgrade": "websocket"})
+    result = check_compression(resp, False)
+    assert not result.ok and "this Response is a 200, not a 101" in str(result)
 
 
 # -- the wire tap ---------------------------------------------------------------------

@@ -5,14 +5,16 @@ must go. Names come from extract.py (``examples_<file>``, ``nb<NN>[s]_<Entry>[__
 """
 
 BORROWED = "a listener given to addEventListener as a plain function/lambda (borrowed proxy): the first message fails, the connection drops"
+NEEDS_A_SERVER = (
+    "a Worker that is a WebSocket client: it reads the address of the server it talks to from a var "
+    "(self.env.{var}), and this harness gives its Workers no vars (AttributeError: {var}) and no "
+    "outbound network to reach a second local server (given both by hand, a var binding and a "
+    "globalOutbound to the echo Worker, it runs)"
+)
 
 KNOWN_FAILURES: dict[str, str] = {
     "nb03_Borrowed": "deliberate mistake of the lesson (the borrowed-proxy failure, shown once before create_proxy)",
-    "nb04_Echo": BORROWED,
-    "nb04_FixedEcho": BORROWED,
-    "nb04_WithPage": BORROWED,
-    "nb05_Echo": BORROWED,
-    "nb06_Echo": BORROWED,
+    "nb05_Asker": NEEDS_A_SERVER.format(var="ECHO_URL"),
     "nb07_LonelyRoom": BORROWED,
     "nb07_Gateway__Room": "request.path is wsguide-only: AttributeError: 'Request' object has no attribute 'path'",
     "nb08_room_gateway__NappingRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
@@ -20,11 +22,7 @@ KNOWN_FAILURES: dict[str, str] = {
     "nb08_ClassicRoom": BORROWED,
     "nb08_OrderLab": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
     "nb02s_TooEager": "deliberate mistake of the exercise (accept() before returning the end)",
-    "nb04s_Shout": BORROWED,
-    "nb04s_Numbered": BORROWED,
-    "nb05s_Echo": BORROWED,
-    "nb05s_Proxy": "needs env.UPSTREAM and wsguide's client fetch()/Error (wsguide-only); listeners are plain lambdas",
-    "nb06s_Echo": BORROWED,
+    "nb05s_Proxy": NEEDS_A_SERVER.format(var="UPSTREAM"),
     "nb08s_room_gateway__CountingRoom": "serializeAttachment({...}) with a Python dict: DataCloneError (needs to_js(..., dict_converter=Object.fromEntries))",
     "nb08s_room_gateway__AdminRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
 }

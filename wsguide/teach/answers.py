@@ -307,7 +307,11 @@ async def _close_quietly(ws: WebSocket, timeout: float) -> None:
 
 
 def check_fetch_upgrade(resp: Any) -> Check:
-    """Is ``resp`` (from ``fetch(url, headers={"Upgrade": "websocket"})``) a usable socket?"""
+    """Is ``resp`` (from ``fetch(url, headers={"Upgrade": "websocket"})``) a usable socket?
+
+    Its socket is ``resp.js_object.webSocket``; it is usable once accepted (a socket that was
+    accepted and is closed now counts as accepted).
+    """
     c = Check("fetch() upgrade")
     resp = runtime_object(resp)
     if not isinstance(resp, Response):
@@ -324,43 +328,114 @@ def check_fetch_upgrade(resp: Any) -> Check:
     ws = resp.webSocket
     if not c.expect(
         isinstance(ws, WebSocket),
-        "resp.webSocket is a WebSocket",
-        "resp.webSocket is missing",
+        "resp.js_object.webSocket is a WebSocket",
+        "resp.js_object.webSocket is missing",
         "there is no socket without a 101",
-        "checking resp.webSocket before using it",
+        "checking resp.js_object.webSocket before using it",
     ):
         return c
+    accepted = ws.state is SocketState.ACCEPTED or (ws.state is SocketState.RELEASED and ws.readyState == WebSocket.CLOSED)
     c.expect(
-        ws.state is SocketState.ACCEPTED,
-        "it is accepted: its events will arrive",
+        accepted,
+        "it is accepted: its events arrive" if ws.readyState != WebSocket.CLOSED else "it was accepted (and is closed now)",
         "it is not accepted yet",
-        "a socket from fetch() delivers nothing before accept()",
+        "a socket from fetch() sends and delivers nothing before accept(): not even the server's "
+        "Close is read, so the server cannot finish closing it",
         "ws.accept()",
     )
     return c
 
 
-def check_compression(ws_or_extensions: Any, expected: bool) -> Check:
-    """Was permessage-deflate negotiated (``expected=True``) or not?"""
-    ws_or_extensions = runtime_object(ws_or_extensions)
-    ext = ws_or_extensions.extensions if isinstance(ws_or_extensions, WebSocket) else ws_or_extensions
-    ext = ext or ""
-    on = "permessage-deflate" in ext
+#: ``_negotiated()`` could not see a connection behind the socket.
+_UNKNOWN = object()
+
+
+def _negotiated(ws: WebSocket) -> Any:
+    """What the connection behind a pair end or a fetched socket negotiated (its 101's
+    ``Sec-WebSocket-Extensions``, ``None`` for none), or ``_UNKNOWN``.
+
+    On Workers these sockets report ``extensions`` as ``""`` whatever was negotiated (docs/
+    findings.md F6, F7); wsguide models that, so the truth is read from the connection.
+    """
+    conn = getattr(getattr(ws, "_transport", None), "conn", None)  # net.transport.NetworkTransport
+    response = getattr(conn, "response", None)
+    if response is None:
+        return _UNKNOWN
+    return response.headers.get("Sec-WebSocket-Extensions")
+
+
+def check_compression(subject: Any, expected: bool) -> Check:
+    """Was permessage-deflate negotiated (``expected=True``) or not?
+
+    ``subject`` is what you have in hand:
+
+    * a ``WebSocket.new(url)`` client: its ``extensions`` (the server's answer; null for none);
+    * the Response of a ``fetch()`` upgrade: its 101's ``Sec-WebSocket-Extensions`` header;
+    * a socket from ``fetch()``, or a ``WebSocketPair`` end a client is connected to: on Workers
+      its ``extensions`` is ``""`` whatever was negotiated, so the check reads the connection
+      behind it and says so;
+    * the text of a ``Sec-WebSocket-Extensions`` header (or ``None``).
+    """
     c = Check("compression")
-    if expected:
-        c.expect(
-            on,
-            f"permessage-deflate was negotiated ({ext})",
-            "no compression was negotiated",
-            "the Worker's compatibility settings turn it off",
-            "a compatibility_date on or after 2023-08-15 without no_web_socket_compression",
+    obj = runtime_object(subject)
+    tip_on = "a compatibility_date on or after 2023-08-15 without no_web_socket_compression"
+    because_off = "the Worker's compatibility settings turn it off"
+    tip_off = 'compatibility_flags=["no_web_socket_compression"]'
+    because_on = "it is on by default since 2023-08-15"
+    if isinstance(obj, Response):
+        if obj.status != 101:
+            c.bad(
+                f"this Response is a {obj.status}, not a 101",
+                "no WebSocket was opened, so nothing was negotiated",
+                "the Response of a fetch() upgrade the server accepted",
+            )
+            return c
+        value = obj.headers.get("Sec-WebSocket-Extensions")
+        where = "the 101's Sec-WebSocket-Extensions"
+        because_off = "fetch() offers compression only when its headers ask for it (and the compatibility settings allow it)"
+        tip_on = 'headers={"Upgrade": "websocket", "Sec-WebSocket-Extensions": "permessage-deflate"}'
+        because_on = "the fetch() headers asked for it"
+        tip_off = "leaving Sec-WebSocket-Extensions out of the fetch() headers"
+    elif isinstance(obj, WebSocket) and obj.url is not None:  # WebSocket.new(url)
+        if obj.readyState == WebSocket.CONNECTING:
+            c.bad(
+                "this WebSocket is still connecting",
+                "nothing is negotiated before the 101 arrives",
+                'await next_event(ws, "open") first',
+            )
+            return c
+        value = obj.extensions
+        where = "ws.extensions"
+    elif isinstance(obj, WebSocket):
+        value = _negotiated(obj)
+        if value is _UNKNOWN:
+            c.bad(
+                "this socket cannot tell",
+                f"a socket from fetch() or a WebSocketPair reports extensions {obj.extensions!r} "
+                "whatever was negotiated (as on Workers), and no client is connected to this one",
+                "check_compression(resp, ...) with the fetch() Response, or the client's WebSocket",
+            )
+            return c
+        c.good(
+            f"ws.extensions is {obj.extensions!r} on this socket whatever was negotiated (as on Workers "
+            "for a socket from fetch() or a WebSocketPair end), so this check read its connection"
         )
+        where = "its connection's 101"
+    elif obj is None or isinstance(obj, str):
+        value = obj
+        where = "the extensions"
     else:
-        c.expect(
-            not on,
-            "no compression: extensions is empty",
-            f"compression was negotiated ({ext})",
-            "it is on by default since 2023-08-15",
-            'compatibility_flags=["no_web_socket_compression"]',
+        c.bad(
+            f"a {type(obj).__name__} says nothing about compression",
+            "compression is negotiated by a WebSocket handshake",
+            "passing a WebSocket, the Response of a fetch() upgrade, or an extensions header value",
         )
+        return c
+    on = "permessage-deflate" in (value or "")
+    if expected:
+        c.expect(on, f"permessage-deflate was negotiated ({where}: {value})",
+                 f"no compression was negotiated ({where}: {value!r})", because_off, tip_on)
+    else:
+        c.expect(not on, f"no compression ({where}: {value!r})",
+                 f"compression was negotiated ({where}: {value})", because_on, tip_off)
     return c
