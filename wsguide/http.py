@@ -26,7 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from .core.errors import JsRangeError, JsTypeError
-from .core.jsapi import JsInterface, Uint8Array
+from .core.jsapi import JS_NULL, JsInterface, JsNull, Uint8Array
 from .core.values import Blob
 from .core.websocket import WebSocket
 
@@ -297,6 +297,8 @@ class Response(_Body):
         options = _options(init, status=status, statusText=status_text, headers=headers, webSocket=web_socket)
         status = 200 if options.get("status") is None else int(options["status"])
         ws = options.get("webSocket")
+        if ws is JS_NULL:
+            ws = None
         if ws is not None:
             if not isinstance(ws, WebSocket):
                 raise JsTypeError("Failed to construct 'Response': webSocket must be a WebSocket.")
@@ -315,7 +317,7 @@ class Response(_Body):
         if isinstance(body, str) and not self.headers.has("Content-Type"):
             self.headers.set("Content-Type", "text/plain;charset=UTF-8")
         self._body = None if status in _NULL_BODY_STATUSES else data
-        self.webSocket = ws
+        self.socket: WebSocket | None = ws  # wsguide's own view: the socket, or None
         self.bodyUsed = False
         self.type = "default"
         self.url = ""
@@ -324,6 +326,11 @@ class Response(_Body):
     @property
     def ok(self) -> bool:
         return 200 <= self.status <= 299
+
+    @property
+    def webSocket(self) -> WebSocket | JsNull:  # noqa: N802 - the JavaScript name
+        """The socket of a 101 Response, or ``null`` (as the JavaScript getter)."""
+        return JS_NULL if self.socket is None else self.socket
 
     # --- static constructors ------------------------------------------------------------
     @staticmethod
@@ -351,7 +358,7 @@ class Response(_Body):
         return resp
 
     def clone(self) -> Response:
-        if self.webSocket is not None:
+        if self.socket is not None:
             raise JsTypeError(MSG_CLONE_WS)
         copy = Response(self._body, {"status": self.status, "statusText": self.statusText, "headers": self.headers})
         copy.type = self.type
@@ -361,7 +368,7 @@ class Response(_Body):
         return "[object Response]"
 
     def __repr__(self) -> str:
-        ws = " webSocket" if self.webSocket is not None else ""
+        ws = " webSocket" if self.socket is not None else ""
         return f"<Response {self.status} {self.statusText}{ws}>"
 
 

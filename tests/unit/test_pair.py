@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from wsguide.core.jsapi import JS_NULL
 from wsguide.core.pair import WebSocketPair
 from wsguide.core.websocket import WebSocket
 from wsguide.core.states import SocketState
@@ -61,7 +62,7 @@ def test_fresh_end_is_open(end):
 
 def test_fresh_end_url_is_none(end):
     this, _ = ends(end)
-    assert this.url is None
+    assert this.url is JS_NULL
 
 
 def test_fresh_end_protocol_is_empty_string(end):

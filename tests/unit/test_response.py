@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from wsguide.core.jsapi import JS_NULL
 from wsguide import js, workers
 from wsguide.core.errors import JsRangeError, JsTypeError
 from wsguide.core.pair import WebSocketPair
@@ -123,7 +124,7 @@ async def test_a_response_as_the_body_is_its_text():
 
 
 def test_web_socket_is_null_without_a_socket():
-    assert Response("x").webSocket is None
+    assert Response("x").webSocket is JS_NULL
 
 
 def test_web_socket_must_be_a_websocket():

@@ -34,7 +34,7 @@ from .closing import validate_close
 from .errors import JsError, JsTypeError
 from .events import CloseEvent, ErrorEvent, Event, EventTarget, MessageEvent, add_handler_properties
 from .isolate import Isolate, emit
-from .jsapi import JS_NULL, JsInterface
+from .jsapi import JS_NULL, JsInterface, JsNull
 from .messages import Close, Closed, Disconnect, Failure, Item, Message, Opened
 from .states import Input, SocketState, next_state
 from .urls import validate_protocols, validate_ws_url
@@ -133,7 +133,7 @@ class WebSocket(EventTarget):
         #: The peer end that gets "Network connection lost." once this end is released (F1).
         self._error_on_release: WebSocket | None = None
         self._owner: HibernationOwner | None = None
-        self.url: str | None = None
+        self.url: str | JsNull = JS_NULL  # a pair end has no URL: null, as in workerd
         self.offered_protocols: list[str] = []
         self.protocol: str | None = ""
         self.extensions: str | None = ""
@@ -491,8 +491,9 @@ class WebSocket(EventTarget):
         """The handshake of ``WebSocket(url)`` completed: ``open``, then messages."""
         self._move(Input.CONNECTED)
         self._transport = transport
-        self.protocol = protocol
-        self.extensions = extensions
+        # Once connected: the server's header, or null when it sent none (as workerd).
+        self.protocol = JS_NULL if protocol is None else protocol
+        self.extensions = JS_NULL if extensions is None else extensions
         self.receive(Opened())  # `open` comes first, then the reader starts
         transport.start_reading(self.receive)
 

@@ -318,7 +318,7 @@ class ObjectHost:
             raise JsTypeError(MSG_NO_FETCH)
         arg = SdkRequest(js2py(request)) if _isolate.current().pyodide else request
         resp = response_of(await maybe_await(handler(arg)))
-        ws = resp.webSocket
+        ws = resp.socket
         server_end = ws.peer if ws is not None else None
         if server_end is not None and server_end.state is not SocketState.HIBERNATABLE:
             self._pinned.append(server_end)

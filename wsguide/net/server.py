@@ -354,7 +354,7 @@ class Server:
     ) -> Any:
         if response.type == "error":
             raise TypeError(MSG_ERROR_RESPONSE)
-        ws = response.webSocket
+        ws = response.socket
         if ws is None:
             return _to_ws_response(response)
         if (ws_request.headers.get("Upgrade") or "").lower() != "websocket":

@@ -20,6 +20,7 @@ from http import HTTPMethod, HTTPStatus
 from typing import Any
 
 from ..core import isolate as _isolate
+from ..core.errors import JsError
 from ..ffi.bridge import JsException, JsProxy, js2py, unwrap
 from ..http import Headers as JsHeaders
 from ..http import Request as JsRequest
@@ -320,3 +321,5 @@ async def fetch(resource: Any, **options: Any) -> Response:
         return Response(JsProxy(await _isolate.current().network.fetch(unwrap(resource), options)))
     except JsException as exc:  # as pyodide.http.pyfetch does
         raise AbortError(exc) from None
+    except JsError as exc:  # the runtime's fetch() rejected: on Workers that crosses as a JsException
+        raise AbortError(JsException(exc)) from None

@@ -396,7 +396,7 @@ def check_compression(subject: Any, expected: bool) -> Check:
         tip_on = 'headers={"Upgrade": "websocket", "Sec-WebSocket-Extensions": "permessage-deflate"}'
         because_on = "the fetch() headers asked for it"
         tip_off = "leaving Sec-WebSocket-Extensions out of the fetch() headers"
-    elif isinstance(obj, WebSocket) and obj.url is not None:  # WebSocket.new(url)
+    elif isinstance(obj, WebSocket) and obj.url:  # WebSocket.new(url); other sockets have url null
         if obj.readyState == WebSocket.CONNECTING:
             c.bad(
                 "this WebSocket is still connecting",

@@ -708,7 +708,7 @@ async def fetch_upgrade_proxy(request, env, ctx, r, url):
     resp = await fetch(f"{origin(request)}/_target?id={quote(rid)}&mode=echo&label=proxied", headers=headers)
     r.note("upstream resp.status", resp.status)
     r.note("upstream resp headers", header_object(resp.headers))
-    r.note("upstream webSocket is null", resp.webSocket is None)
+    r.note("upstream webSocket is null", not resp.webSocket)
     r.finish()
     return Response(None, status=101, web_socket=resp.webSocket, headers=resp.headers)
 
@@ -724,7 +724,7 @@ async def fetch_upgrade_refused(request, env, ctx, r, url):
                 "status": resp.status,
                 "statusText": resp.statusText,
                 "contentType": resp.headers.get("Content-Type"),
-                "webSocketIsNull": resp.webSocket is None,
+                "webSocketIsNull": not resp.webSocket,
                 "body": await resp.text(),
             }
 
