@@ -33,7 +33,7 @@ def load_chat_example() -> Any:
 
     rel = Path("examples") / "chat" / "worker.py"
     here = Path.cwd().resolve()
-    for base in (Path(__file__).resolve().parents[1], here, *here.parents):
+    for base in (Path(__file__).resolve().parents[2], here, *here.parents):
         if (base / rel).is_file():
             return load_worker_module(base / rel)
     raise FileNotFoundError(
