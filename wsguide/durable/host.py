@@ -63,6 +63,10 @@ class Namespace(Protocol):
 
     def report(self, exc: BaseException, where: str) -> None: ...
 
+    def claim_folder(self) -> None:
+        """Lock the persistence folder before a database in it is opened."""
+        ...
+
 
 class ObjectHost:
     """One Durable Object: its queue (input gate), instance, sockets and storage."""
@@ -71,7 +75,7 @@ class ObjectHost:
         self.ns = ns
         self.id = oid
         path = None if ns.persist_dir is None else ns.persist_dir / f"{oid}.sqlite"
-        self.storage = DurableObjectStorage(path)
+        self.storage = DurableObjectStorage(path, before_open=ns.claim_folder)
         self.instance: Any = None
         self.constructions = 0
         self.auto_response: WebSocketRequestResponsePair | None = None

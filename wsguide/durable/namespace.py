@@ -24,6 +24,7 @@ from ..core.errors import JsTypeError
 from ..core.isolate import emit
 from ..core.websocket import WebSocket
 from ..http import Request, Response
+from .folder_lock import FolderLock
 from .host import ObjectHost
 
 __all__ = ["DurableObjectId", "DurableObjectNamespace", "DurableObjectStub"]
@@ -85,11 +86,13 @@ class DurableObjectNamespace:
         self.binding = binding or self.class_name
         self.server = server
         self._env = env
+        self._folder: FolderLock | None = None
         if persist is False or persist == ":memory:":
             self.persist_dir: Path | None = None
         else:
             base = Path(".wsguide") if persist in (None, True) else Path(persist)
-            self.persist_dir = base.resolve() / "do" / self.class_name
+            self._folder = FolderLock(base)
+            self.persist_dir = self._folder.folder / "do" / self.class_name
         if hibernate_after is None:
             hibernate_after = DEFAULT_HIBERNATE_AFTER
         elif hibernate_after is False:
@@ -111,6 +114,11 @@ class DurableObjectNamespace:
         if self.server is not None:
             return self.server.worker_context()
         return self._fallback_context.copy()
+
+    def claim_folder(self) -> None:
+        """Lock the persistence folder for this process (raises ``FolderLocked`` if another has it)."""
+        if self._folder is not None:
+            self._folder.acquire()
 
     def report(self, exc: BaseException, where: str) -> None:
         if self.server is not None:
@@ -225,6 +233,8 @@ class DurableObjectNamespace:
                     emit("warn", f"{self.class_name}: events still running at shutdown were dropped")
             host.close()
         self._hosts.clear()
+        if self._folder is not None:
+            self._folder.release()
 
     def __repr__(self) -> str:
         return f"<DurableObjectNamespace {self.binding} ({self.class_name})>"
