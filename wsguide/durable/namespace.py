@@ -99,6 +99,7 @@ class DurableObjectNamespace:
             hibernate_after = math.inf
         self.hibernate_after = float(hibernate_after)
         self._hosts: dict[str, ObjectHost] = {}
+        self._past_constructions: dict[str, int] = {}  # of evicted objects (constructor_runs)
         self._fallback_context = contextvars.copy_context()
         #: How many times the class's constructor ran, over all objects (wsguide only).
         self.constructions = 0
@@ -119,6 +120,13 @@ class DurableObjectNamespace:
         """Lock the persistence folder for this process (raises ``FolderLocked`` if another has it)."""
         if self._folder is not None:
             self._folder.acquire()
+
+    def evicted(self, host: ObjectHost) -> None:
+        hex_id = host.id._hex
+        if self._hosts.get(hex_id) is host:
+            del self._hosts[hex_id]
+            if host.constructions:
+                self._past_constructions[hex_id] = host.constructions
 
     def report(self, exc: BaseException, where: str) -> None:
         if self.server is not None:
@@ -161,6 +169,7 @@ class DurableObjectNamespace:
         host = self._hosts.get(oid._hex)
         if host is None:
             host = self._hosts[oid._hex] = ObjectHost(self, oid)
+            host.constructions = self._past_constructions.pop(oid._hex, 0)
         return host
 
     def _existing(self, target: Any) -> ObjectHost | None:
@@ -178,7 +187,9 @@ class DurableObjectNamespace:
     def constructor_runs(self, target: Any) -> int:
         """How many times the constructor ran for this object (wsguide only)."""
         host = self._existing(target)
-        return 0 if host is None else host.constructions
+        if host is None:
+            return self._past_constructions.get(self._resolve(target)._hex, 0)
+        return host.constructions
 
     def sockets(self, target: Any) -> list[WebSocket]:
         """The object's hibernatable sockets, oldest first (wsguide only; works while hibernating)."""
