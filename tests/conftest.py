@@ -115,3 +115,15 @@ def workerd_executable() -> str:
     """Path to the workerd launcher installed by ``npm ci`` in tests/parity."""
     skip_or_fail("workerd")
     return str(workerd_path())
+
+
+# Property-based tests (hypothesis): in CI (CI=true) every run tries the same examples,
+# derived from each test's name, and keeps no example database between runs.
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+else:
+    _hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+    if os.environ.get("CI", "").lower() not in _OFF:
+        _hypothesis_settings.load_profile("ci")
