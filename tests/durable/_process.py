@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 
 READY = re.compile(r"Ready on (http://127\.0\.0\.1:\d+)")
@@ -98,7 +98,7 @@ def start(worker: str | Path, *args: str, persist: Path | None = None, **kw) -> 
     return srv
 
 
-def python_script(code: str, *args: Sequence[str]) -> subprocess.Popen[str]:
+def python_script(code: str, *args: str) -> subprocess.Popen[str]:
     """A small Python process (with this worktree's wsguide importable)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
     return subprocess.Popen(
