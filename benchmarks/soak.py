@@ -137,6 +137,7 @@ class Run:
     members: int
     server: Server
     rng: random.Random
+    compression: bool = True  # clients offer permessage-deflate, as browsers do
     epoch: int = 0  # which server process (0 before the kill, 1 after)
     up: asyncio.Event = field(default_factory=asyncio.Event)
     monitor_up: asyncio.Event = field(default_factory=asyncio.Event)
@@ -159,7 +160,8 @@ class Run:
 
 async def join(run: Run, name: str) -> tuple[Any, list[str]]:
     """Connect and join as ``name``; the welcome's history (texts, oldest first)."""
-    conn = await connect(run.endpoint, proxy=None, open_timeout=10, max_queue=None, close_timeout=2)
+    conn = await connect(run.endpoint, proxy=None, open_timeout=10, max_queue=None, close_timeout=2,
+                         compression="deflate" if run.compression else None)
     await conn.send(json.dumps({"name": name}))
     while True:
         event = json.loads(await asyncio.wait_for(conn.recv(), 20))
@@ -248,9 +250,11 @@ async def sampler(run: Run, every: float) -> None:
         await asyncio.sleep(every)
 
 
-async def soak(duration: float, members: int, kill_at: float, seed: int, persist: Path) -> dict[str, Any]:
+async def soak(
+    duration: float, members: int, kill_at: float, seed: int, persist: Path, compression: bool = True
+) -> dict[str, Any]:
     server = Server(persist)
-    run = Run(duration=duration, members=members, server=server, rng=random.Random(seed))
+    run = Run(duration=duration, members=members, server=server, rng=random.Random(seed), compression=compression)
     server.start()
     run.monitor_up.set()
     run.up.set()
@@ -337,7 +341,7 @@ def report(run: Run, killed_at: float, restart_s: float, final: dict[str, int]) 
     res0 = check_resources(run.samples, 0)
     res1 = check_resources(run.samples, 1)
     result = {
-        "duration_s": run.duration, "members": run.members,
+        "duration_s": run.duration, "members": run.members, "compression": run.compression,
         "sent": len(run.sent), "acknowledged": len(run.acked), "unacknowledged": len(run.sent) - len(run.acked),
         "refused": len(run.refused), "refusals": sorted(set(run.refused))[:5],
         "lost": len(lost), "lost_examples": lost[:10], "phantoms": len(unknown),
@@ -361,13 +365,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kill-at", type=float, default=0.5, help="fraction of the run (default 0.5)")
     parser.add_argument("--seed", type=int, default=12)
     parser.add_argument("--json", type=Path, help="also write the result here")
+    parser.add_argument("--no-compression", action="store_true", help="clients do not offer permessage-deflate")
     args = parser.parse_args(argv)
     if not sys.platform.startswith("linux"):
         print("soak.py reads /proc: Linux only", file=sys.stderr)
         return 2
     persist = Path(tempfile.mkdtemp(prefix="wsguide-soak-"))
     try:
-        result = asyncio.run(soak(args.duration, args.members, args.kill_at, args.seed, persist))
+        result = asyncio.run(
+            soak(args.duration, args.members, args.kill_at, args.seed, persist, not args.no_compression)
+        )
     finally:
         shutil.rmtree(persist, ignore_errors=True)
     text = json.dumps(result, indent=2)
