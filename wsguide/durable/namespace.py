@@ -127,6 +127,8 @@ class DurableObjectNamespace:
             del self._hosts[hex_id]
             if host.constructions:
                 self._past_constructions[hex_id] = host.constructions
+                if len(self._past_constructions) > 10_000:  # a counter for notebooks: keep it small
+                    del self._past_constructions[next(iter(self._past_constructions))]
 
     def report(self, exc: BaseException, where: str) -> None:
         if self.server is not None:
