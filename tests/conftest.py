@@ -166,3 +166,15 @@ def pyodide_toolchain() -> Path:
     """The folder holding workerd, Pyodide and the SDK wheel for the pyodide tests."""
     skip_or_fail("pyodide")
     return PYODIDE_WORKERD_DIR
+
+
+# Property-based tests (hypothesis): in CI (CI=true) every run tries the same examples,
+# derived from each test's name, and keeps no example database between runs.
+try:
+    from hypothesis import settings as _hypothesis_settings
+except ImportError:  # pragma: no cover - hypothesis is in the test extra
+    pass
+else:
+    _hypothesis_settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+    if os.environ.get("CI", "").lower() not in _OFF:
+        _hypothesis_settings.load_profile("ci")

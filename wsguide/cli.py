@@ -13,6 +13,7 @@ from typing import Any
 
 from .core.compat import DEFAULT_COMPATIBILITY_DATE
 from .core.log import WorkerLog
+from .durable.folder_lock import FolderLock, FolderLocked
 from .net.server import PortInUseError
 from .serving import serve
 from .workerfile import load_worker_module
@@ -43,6 +44,8 @@ def _banner(srv: Any, file: str, args: argparse.Namespace, bindings: dict[str, A
     ]
     for binding, cls in bindings.items():
         lines.append(f"  env.{binding}: Durable Object {cls.__name__}")
+    if args.folder_lock is not None:
+        lines.append(f"  storage: {args.folder_lock.folder} (locked: one wsguide process at a time)")
     if getattr(srv, "assets", None) is not None:
         lines.append(f"  static files: {srv.assets} (served before the Worker for GET requests)")
     if args.host in ("0.0.0.0", "::"):
@@ -73,6 +76,16 @@ async def _dev(args: argparse.Namespace) -> int:
     persist: Any = args.persist_to
     if args.in_memory:
         persist = False
+    args.folder_lock = None
+    if persist is not False and (bindings or persist):
+        # Take the storage folder now, not at the first request: a second server on the
+        # same folder must refuse to start rather than fail later (or lose writes).
+        args.folder_lock = FolderLock(persist or ".wsguide")
+        try:
+            args.folder_lock.acquire()
+        except FolderLocked as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     try:
         srv = await serve(
             module,
@@ -87,22 +100,26 @@ async def _dev(args: argparse.Namespace) -> int:
         )
     except PortInUseError as exc:
         print(f"error: {exc.strerror} (try --port 0, or another --port)", file=sys.stderr)
+        if args.folder_lock is not None:
+            args.folder_lock.release()
         return 2
-    print(_banner(srv, args.worker, args, bindings), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    try:
+    try:  # before "Ready on": a stop right after it must still close cleanly
         import signal
 
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
     except (NotImplementedError, RuntimeError, ImportError):  # Windows: KeyboardInterrupt instead
         pass
+    print(_banner(srv, args.worker, args, bindings), flush=True)
     try:
         await stop.wait()
     finally:
         print("\nStopping…", flush=True)
         await srv.close()
+        if args.folder_lock is not None:
+            args.folder_lock.release()
         print("Stopped.", flush=True)
     return 0
 

@@ -2,6 +2,8 @@
 
 GET /put?k=KEY&v=VALUE stores with ctx.storage.put and a SQL insert, answers "ok"
 only after both returned; GET /get?k=KEY answers the stored value and the SQL copy.
+GET /fail makes two calls that fail (a refused key in a delete list, an SQL BEGIN) and
+answers the errors they raised.
 """
 
 from urllib.parse import parse_qs, urlsplit
@@ -19,6 +21,18 @@ class Store(DurableObject):
         self.ctx.storage.sql.exec("INSERT OR REPLACE INTO kv VALUES (?, ?)", key, value)
         return "ok"
 
+    async def fail(self):
+        errors = []
+        try:
+            await self.ctx.storage.delete(["x", {"not": "a key"}])
+        except TypeError as exc:
+            errors.append(type(exc).__name__)
+        try:
+            self.ctx.storage.sql.exec("BEGIN")
+        except Exception as exc:
+            errors.append(type(exc).__name__)
+        return ",".join(errors)
+
     async def get(self, key):
         rows = self.ctx.storage.sql.exec("SELECT v FROM kv WHERE k = ?", key).toArray()
         return f"{await self.ctx.storage.get(key)}|{rows[0]['v'] if rows else None}"
@@ -31,6 +45,8 @@ class Default(WorkerEntrypoint):
         stub = self.env.STORE.getByName("durable")
         if url.path == "/put":
             return Response(await stub.put(q["k"], q["v"]))
+        if url.path == "/fail":
+            return Response(await stub.fail())
         if url.path == "/get":
             return Response(await stub.get(q["k"]))
         return Response("not found", status=404)

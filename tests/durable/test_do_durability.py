@@ -69,3 +69,27 @@ async def test_acknowledged_writes_survive_sigkill(tmp_path):
         kill(proc2)
         async with asyncio.timeout(10):
             await proc2.wait()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
+async def test_writes_after_failed_calls_survive_sigkill(tmp_path):
+    # Issue 12: a refused key used to leave a transaction open, so later writes were never committed.
+    client = httpx.AsyncClient(trust_env=False, timeout=10)
+    proc, url = await start(tmp_path)
+    try:
+        assert await get(client, f"{url}/fail") == "JsTypeError,JsError"
+        for i in range(200):
+            assert await get(client, f"{url}/put?k=key{i}&v=value{i}") == "ok"
+    finally:
+        kill(proc)
+        async with asyncio.timeout(10):
+            await proc.wait()
+    proc2, url2 = await start(tmp_path)
+    try:
+        for i in range(200):
+            assert await get(client, f"{url2}/get?k=key{i}") == f"value{i}|value{i}"
+    finally:
+        await client.aclose()
+        kill(proc2)
+        async with asyncio.timeout(10):
+            await proc2.wait()

@@ -7,7 +7,10 @@ This layer sits above the server and plugs into it as ``env`` bindings
 * :mod:`~wsguide.durable.host` — one object: its event queue (input gate),
   instance, sockets, hibernation timer;
 * :mod:`~wsguide.durable.state` — ``ctx``: the Hibernation API and its limits;
-* :mod:`~wsguide.durable.storage` — ``ctx.storage``: key-value and SQL on SQLite.
+* :mod:`~wsguide.durable.storage` — ``ctx.storage``: key-value on SQLite, and
+  :mod:`~wsguide.durable.sql` — ``ctx.storage.sql``;
+* :mod:`~wsguide.durable.databases` — how many database files stay open;
+* :mod:`~wsguide.durable.folder_lock` — one process per persistence folder.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..sdk.entrypoints import DurableObject
+from .folder_lock import FolderLocked
 from .host import HibernationBlocked
 from .namespace import DurableObjectId, DurableObjectNamespace, DurableObjectStub
 from .state import DurableObjectState, WebSocketRequestResponsePair
@@ -28,6 +32,7 @@ __all__ = [
     "DurableObjectState",
     "DurableObjectStorage",
     "DurableObjectStub",
+    "FolderLocked",
     "HibernationBlocked",
     "WebSocketRequestResponsePair",
     "namespace_bindings",

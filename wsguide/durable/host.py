@@ -12,7 +12,12 @@ What the runtime guarantees, and this module reproduces
   while those sockets stay connected; the next event builds a new instance
   (the constructor runs again, in-memory fields are gone, tags and
   attachments remain). Sockets accepted with plain ``accept()`` keep the
-  instance awake.
+  instance awake;
+* **eviction** — hibernating is how workerd evicts an idle object
+  (``server.c++``: after 10 s without requests the ``Worker::Actor``, and its
+  SQLite database with it, is destroyed). So the object's database file is
+  closed too, and an object left with no sockets is forgotten altogether; the
+  next event opens it again, which the Worker cannot tell apart.
 """
 
 from __future__ import annotations
@@ -79,6 +84,14 @@ class Namespace(Protocol):
 
     def log_error(self, text: str) -> None: ...
 
+    def claim_folder(self) -> None:
+        """Lock the persistence folder before a database in it is opened."""
+        ...
+
+    def evicted(self, host: ObjectHost) -> None:
+        """``host`` was evicted and holds nothing worth keeping: forget it."""
+        ...
+
 
 class ObjectHost:
     """One Durable Object: its queue (input gate), instance, sockets and storage."""
@@ -87,7 +100,7 @@ class ObjectHost:
         self.ns = ns
         self.id = oid
         path = None if ns.persist_dir is None else ns.persist_dir / f"{oid}.sqlite"
-        self.storage = DurableObjectStorage(path)
+        self.storage = DurableObjectStorage(path, before_open=ns.claim_folder)
         self.instance: Any = None
         self.constructions = 0
         self.auto_response: WebSocketRequestResponsePair | None = None
@@ -384,7 +397,15 @@ class ObjectHost:
         if reason is not None:
             raise HibernationBlocked(f"{self.ns.class_name} {self.id.name or self.id} cannot hibernate: {reason}.")
         self.dropped()
+        self.storage.release_connection()
         return True
+
+    def evict(self) -> None:
+        """Idle long enough: drop the instance, close the database, forget an empty object."""
+        self.dropped()
+        self.storage.release_connection()
+        if not self._sockets and self.auto_response is None and self.event_timeout_ms is None:
+            self.ns.evicted(self)
 
     def _arm(self) -> None:
         after = self.ns.hibernate_after
@@ -404,7 +425,7 @@ class ObjectHost:
         elif self.busy_reason() is not None:
             self._timer = loop.call_later(after, self._on_idle)
         else:
-            self.dropped()
+            self.evict()
 
     async def wait_dropped(self) -> None:
         """Wait until the instance is dropped (returns at once if there is none)."""

@@ -25,6 +25,7 @@ from ..core.jsapi import JsInterface
 from ..core.isolate import emit
 from ..core.websocket import WebSocket
 from ..http import Request, Response
+from .folder_lock import FolderLock
 from .host import ObjectHost
 
 __all__ = ["DurableObjectId", "DurableObjectNamespace", "DurableObjectStub"]
@@ -91,17 +92,20 @@ class DurableObjectNamespace:
         self.binding = binding or self.class_name
         self.server = server
         self._env = env
+        self._folder: FolderLock | None = None
         if persist is False or persist == ":memory:":
             self.persist_dir: Path | None = None
         else:
             base = Path(".wsguide") if persist in (None, True) else Path(persist)
-            self.persist_dir = base.resolve() / "do" / self.class_name
+            self._folder = FolderLock(base)
+            self.persist_dir = self._folder.folder / "do" / self.class_name
         if hibernate_after is None:
             hibernate_after = DEFAULT_HIBERNATE_AFTER
         elif hibernate_after is False:
             hibernate_after = math.inf
         self.hibernate_after = float(hibernate_after)
         self._hosts: dict[str, ObjectHost] = {}
+        self._past_constructions: dict[str, int] = {}  # of evicted objects (constructor_runs)
         self._fallback_context = contextvars.copy_context()
         #: How many times the class's constructor ran, over all objects (wsguide only).
         self.constructions = 0
@@ -117,6 +121,20 @@ class DurableObjectNamespace:
         if self.server is not None:
             return self.server.worker_context()
         return self._fallback_context.copy()
+
+    def claim_folder(self) -> None:
+        """Lock the persistence folder for this process (raises ``FolderLocked`` if another has it)."""
+        if self._folder is not None:
+            self._folder.acquire()
+
+    def evicted(self, host: ObjectHost) -> None:
+        hex_id = host.id._hex
+        if self._hosts.get(hex_id) is host:
+            del self._hosts[hex_id]
+            if host.constructions:
+                self._past_constructions[hex_id] = host.constructions
+                if len(self._past_constructions) > 10_000:  # a counter for notebooks: keep it small
+                    del self._past_constructions[next(iter(self._past_constructions))]
 
     def log_error(self, text: str) -> None:
         """Write a line of the runtime's own to the Worker's log."""
@@ -169,6 +187,7 @@ class DurableObjectNamespace:
         host = self._hosts.get(oid._hex)
         if host is None:
             host = self._hosts[oid._hex] = ObjectHost(self, oid)
+            host.constructions = self._past_constructions.pop(oid._hex, 0)
         return host
 
     def _existing(self, target: Any) -> ObjectHost | None:
@@ -186,7 +205,9 @@ class DurableObjectNamespace:
     def constructor_runs(self, target: Any) -> int:
         """How many times the constructor ran for this object (wsguide only)."""
         host = self._existing(target)
-        return 0 if host is None else host.constructions
+        if host is None:
+            return self._past_constructions.get(self._resolve(target)._hex, 0)
+        return host.constructions
 
     def sockets(self, target: Any) -> list[WebSocket]:
         """The object's hibernatable sockets, oldest first (wsguide only; works while hibernating)."""
@@ -241,6 +262,8 @@ class DurableObjectNamespace:
                     emit("warn", f"{self.class_name}: events still running at shutdown were dropped")
             host.close()
         self._hosts.clear()
+        if self._folder is not None:
+            self._folder.release()
 
     def __repr__(self) -> str:
         return f"<DurableObjectNamespace {self.binding} ({self.class_name})>"
