@@ -13,8 +13,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "nb04_WithPage": BORROWED,
     "nb05_Echo": BORROWED,
     "nb06_Echo": BORROWED,
-    "nb07_LonelyRoom": BORROWED,
-    "nb07_Gateway__Room": "request.path is wsguide-only: AttributeError: 'Request' object has no attribute 'path'",
     "nb08_room_gateway__NappingRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
     "nb08_room_gateway__PingRoom": "WebSocketRequestResponsePair(...) without .new",
     "nb08_ClassicRoom": BORROWED,
