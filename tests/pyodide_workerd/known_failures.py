@@ -13,10 +13,6 @@ KNOWN_FAILURES: dict[str, str] = {
     "nb04_WithPage": BORROWED,
     "nb05_Echo": BORROWED,
     "nb06_Echo": BORROWED,
-    "nb08_room_gateway__NappingRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
-    "nb08_room_gateway__PingRoom": "WebSocketRequestResponsePair(...) without .new",
-    "nb08_ClassicRoom": BORROWED,
-    "nb08_OrderLab": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
     "nb02s_TooEager": "deliberate mistake of the exercise (accept() before returning the end)",
     "nb03s_ThreeAndOut": BORROWED,
     "nb04s_Shout": BORROWED,
@@ -24,6 +20,4 @@ KNOWN_FAILURES: dict[str, str] = {
     "nb05s_Echo": BORROWED,
     "nb05s_Proxy": "needs env.UPSTREAM and wsguide's client fetch()/Error (wsguide-only); listeners are plain lambdas",
     "nb06s_Echo": BORROWED,
-    "nb08s_room_gateway__CountingRoom": "serializeAttachment({...}) with a Python dict: DataCloneError (needs to_js(..., dict_converter=Object.fromEntries))",
-    "nb08s_room_gateway__AdminRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
 }
