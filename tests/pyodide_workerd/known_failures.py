@@ -15,17 +15,9 @@ NEEDS_A_SERVER = (
 KNOWN_FAILURES: dict[str, str] = {
     "nb03_Borrowed": "deliberate mistake of the lesson (the borrowed-proxy failure, shown once before create_proxy)",
     "nb05_Asker": NEEDS_A_SERVER.format(var="ECHO_URL"),
-    "nb07_LonelyRoom": BORROWED,
-    "nb07_Gateway__Room": "request.path is wsguide-only: AttributeError: 'Request' object has no attribute 'path'",
-    "nb08_room_gateway__NappingRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
-    "nb08_room_gateway__PingRoom": "WebSocketRequestResponsePair(...) without .new",
-    "nb08_ClassicRoom": BORROWED,
-    "nb08_OrderLab": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
     "nb02s_TooEager": "deliberate mistake of the exercise (accept() before returning the end)",
     "nb05s_Proxy": NEEDS_A_SERVER.format(var="UPSTREAM"),
     "nb98_Forgetful": "deliberate mistake: notebook 98 reproduces the borrowed-proxy listener (" + BORROWED + ")",
     "nb98_Fragile": "deliberate mistake: notebook 98's listener raises on text that is not JSON (uncaught error, the connection drops: 1006)",
     "nb98_Broken": "deliberate mistake: the Worker exercise 1 of notebook 98 asks to fix (WebSocketPair() without .new, a lambda listener, a Blob echo)",
-    "nb08s_room_gateway__CountingRoom": "serializeAttachment({...}) with a Python dict: DataCloneError (needs to_js(..., dict_converter=Object.fromEntries))",
-    "nb08s_room_gateway__AdminRoom": "acceptWebSocket(server, [python list]): parameter 2 is not of type 'Array' (needs to_js)",
 }

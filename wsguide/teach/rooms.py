@@ -11,12 +11,12 @@ from urllib.parse import urlsplit
 
 from ..core.websocket import WebSocket
 from ..durable import HibernationBlocked
-from ..sdk.entrypoints import WorkerEntrypoint
 from ..http import Response
+from ..sdk.entrypoints import WorkerEntrypoint
 from ..serving import serve
 from .answers import Check
 from .eventlog import EventLog, next_event
-from .waits import SLOW_MACHINE_HINT, WaitTimeout, fmt_seconds
+from .waits import WaitTimeout, scaled
 
 __all__ = ["check_hibernation", "check_room", "load_chat_example", "room_gateway"]
 
@@ -58,28 +58,44 @@ async def _open(url: str, timeout: float) -> WebSocket:
     return ws
 
 
+async def _join(check: Check, urls: list[str], timeout: float) -> list[WebSocket] | None:
+    """Connect a client to each URL; on failure, say so in ``check`` and return ``None``."""
+    try:
+        return [await _open(url, timeout) for url in urls]
+    except WaitTimeout as exc:
+        check.bad("clients could not connect", str(exc).splitlines()[0],
+                  "returning Response(None, status=101, web_socket=client) from fetch(), "
+                  "after self.ctx.acceptWebSocket(server)")
+        return None
+
+
 async def _text(log: EventLog, source: str, timeout: float) -> Any:
     """The first message ``source`` received (recorded by ``log``, so none is missed)."""
     await log.wait_for(type="message", source=source, timeout=timeout)
     return log.events(source, "message")[0].data
 
 
+def _blocked_reason(exc: HibernationBlocked) -> str:
+    """What keeps the object awake, from the text of ``exc`` (``"<Class> <name> cannot
+    hibernate: <reason>."``), without the object's name."""
+    text = str(exc).rstrip(".")
+    _, found, reason = text.partition("cannot hibernate: ")
+    return reason if found else text
+
+
 async def check_room(Room: type, *, timeout: float = 5) -> Check:
     """Serve ``Room`` as ``env.ROOMS`` and check that it is a broadcast room.
 
-    Two clients join room ``a``, one joins room ``b``; the first sends a text.
+    Two clients join room ``a``, one joins room ``b``; the first sends a text. Never raises for
+    a mistake in ``Room``: every problem is a ✘ line of the result.
     """
     check = Check(f"room {Room.__name__}")
     async with serve(room_gateway, durable_objects={"ROOMS": Room}, persist=False,
                      hibernate_after=False, echo_log=False) as srv:
-        try:
-            a1 = await _open(srv.ws_url + "/room/a", timeout)
-            a2 = await _open(srv.ws_url + "/room/a", timeout)
-            b1 = await _open(srv.ws_url + "/room/b", timeout)
-        except WaitTimeout as exc:
-            check.bad("clients could not connect", str(exc).splitlines()[0],
-                      "returning Response(None, status=101, web_socket=client) from fetch()")
+        joined = await _join(check, [srv.ws_url + "/room/a", srv.ws_url + "/room/a", srv.ws_url + "/room/b"], timeout)
+        if joined is None:
             return check
+        a1, a2, b1 = joined
         check.good("three clients connected through the stub (101)")
         log = EventLog(a1=a1, a2=a2, b1=b1)
         a1.send("hello room a")
@@ -101,34 +117,48 @@ async def check_room(Room: type, *, timeout: float = 5) -> Check:
             check.expect(got == "hello room b", "room b is separate: it saw only its own message",
                          "room b saw another room's message", f"its first message was {got!r}",
                          "getByName(name) with the room's name, so each name is its own object")
-        for ws in (a1, a2, b1):
+        for ws in joined:
             ws.close(1000)
     return check
 
 
 async def check_hibernation(Room: type, *, timeout: float = 5) -> Check:
-    """Check that ``Room`` keeps broadcasting after a forced hibernation."""
+    """Check that ``Room`` keeps broadcasting after a forced hibernation.
+
+    Two clients join one room; the room is told to hibernate (``hibernate_now``); then the
+    first client sends a text, which must reach the second through a new instance. When the
+    room cannot hibernate, the result says what keeps it awake. Never raises for a mistake in
+    ``Room``.
+    """
     check = Check(f"hibernation of {Room.__name__}")
     async with serve(room_gateway, durable_objects={"ROOMS": Room}, persist=False,
                      hibernate_after=False, echo_log=False) as srv:
         ns = srv.bindings["ROOMS"]
-        a = await _open(srv.ws_url + "/room/h", timeout)
-        b = await _open(srv.ws_url + "/room/h", timeout)
+        joined = await _join(check, [srv.ws_url + "/room/h", srv.ws_url + "/room/h"], timeout)
+        if joined is None:
+            return check
+        a, b = joined
         log = EventLog(b=b)
         try:
-            hibernated = await ns.hibernate_now("h")
+            hibernated = await ns.hibernate_now("h", timeout=scaled(timeout))
         except HibernationBlocked as exc:
-            check.bad("the room cannot hibernate", str(exc).rstrip("."),
-                      "self.ctx.acceptWebSocket(server) instead of server.accept()")
+            check.bad("the room stayed awake", _blocked_reason(exc),
+                      "self.ctx.acceptWebSocket(server) instead of server.accept(), and the "
+                      "webSocketMessage/webSocketClose methods instead of listeners: the runtime "
+                      "then owns the sockets and can drop the instance")
+            return check
+        except TimeoutError as exc:
+            check.bad("the room never became idle", str(exc), "handlers that finish (no endless await)")
             return check
         check.expect(hibernated, "the room hibernated while both sockets stayed connected",
-                     "nothing hibernated", "no instance was running", "sending a message first")
+                     "nothing hibernated", "no instance was running", "accepting the sockets in fetch()")
         a.send("after a nap")
         try:
             got = await _text(log, "b", timeout)
         except WaitTimeout:
             check.bad("no message after hibernation", "webSocketMessage never reached the other member",
-                      "getting the members from self.ctx.getWebSockets(), not from a field of self")
+                      "getting the members from self.ctx.getWebSockets(), not from a field of self "
+                      "(a new instance starts with fresh fields)")
         else:
             check.expect(got == "after a nap", "a new instance delivered the next message to the other member",
                          "the other member got something else", f"it got {got!r}", "broadcasting `message` unchanged")
@@ -136,6 +166,6 @@ async def check_hibernation(Room: type, *, timeout: float = 5) -> Check:
         check.expect(runs == 2, "the constructor ran twice (before and after hibernation)",
                      "the constructor did not run again", f"it ran {runs} time(s)",
                      "keeping no state in __init__ that must survive")
-        a.close(1000)
-        b.close(1000)
+        for ws in joined:
+            ws.close(1000)
     return check
