@@ -7,6 +7,7 @@ no such helpers, and none of them is needed inside a Worker.
 
 from __future__ import annotations
 
+from .doctor import browser_path, browser_ready
 from .durable import HibernationBlocked
 from .net.server import Server
 from .net.worker import ExecutionContext
@@ -36,6 +37,8 @@ __all__ = [
     "WaitTimeout",
     "WireEntry",
     "WireTap",
+    "browser_path",
+    "browser_ready",
     "check_close",
     "check_compression",
     "check_echo",

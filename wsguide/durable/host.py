@@ -63,7 +63,15 @@ def _direct(value: Any) -> Any:
 
 
 class HibernationBlocked(RuntimeError):
-    """``hibernate_now()`` could not hibernate the object; the message says why (wsguide only)."""
+    """``hibernate_now()`` could not hibernate the object; the message says why (wsguide only).
+
+    ``reason`` is the why alone ("1 WebSocket accepted with accept() is still open; ..."), for
+    helpers that explain it in their own words.
+    """
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 class Namespace(Protocol):
@@ -395,7 +403,7 @@ class ObjectHost:
             return False
         reason = self.busy_reason()
         if reason is not None:
-            raise HibernationBlocked(f"{self.ns.class_name} {self.id.name or self.id} cannot hibernate: {reason}.")
+            raise HibernationBlocked(f"{self.ns.class_name} {self.id.name or self.id} cannot hibernate: {reason}.", reason)
         self.dropped()
         self.storage.release_connection()
         return True

@@ -76,11 +76,8 @@ async def _text(log: EventLog, source: str, timeout: float) -> Any:
 
 
 def _blocked_reason(exc: HibernationBlocked) -> str:
-    """What keeps the object awake, from the text of ``exc`` (``"<Class> <name> cannot
-    hibernate: <reason>."``), without the object's name."""
-    text = str(exc).rstrip(".")
-    _, found, reason = text.partition("cannot hibernate: ")
-    return reason if found else text
+    """What keeps the object awake, without the object's name."""
+    return exc.reason or str(exc).rstrip(".")
 
 
 async def check_room(Room: type, *, timeout: float = 5) -> Check:
