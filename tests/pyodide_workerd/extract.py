@@ -319,8 +319,8 @@ def _assemble(import_lines: list[str], blocks: list[str]) -> str:
 
 
 def _module_file(root: Path, module: str) -> Path | None:
-    """The file of a module of the kit at ``root`` (``wsguide.notebook_durable`` →
-    ``wsguide/notebook_durable.py``), whatever wsguide this Python would import."""
+    """The file of a module of the kit at ``root`` (``wsguide.notebook`` →
+    ``wsguide/notebook.py``), whatever wsguide this Python would import."""
     base = root.joinpath(*module.split("."))
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():

@@ -164,7 +164,7 @@ def test_serve_with_durable_objects_gives_the_binding_table(tmp_path):
 def test_a_durable_object_reached_only_by_helpers_gets_a_generated_default(tmp_path):
     nb = write_notebook(
         tmp_path / "notebooks" / "solutions" / "08-x.ipynb",
-        IMPORTS + "from wsguide.notebook_durable import within\n",
+        IMPORTS + "from wsguide.notebook import within\n",
         "class Counter(DurableObject):\n    async def increment(self):\n        return 1\n\n    def add(self, n):\n        return n\n",
         "stub = srv.env.COUNTERS.getByName('x')\nawait within(stub.increment(), 'x')\n",
     )
