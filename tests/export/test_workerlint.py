@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from wsguide.workerlint import RULES, lint_file, lint_source, lint_worker
+from wsguide.lint import RULES, lint_file, lint_source, lint_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
