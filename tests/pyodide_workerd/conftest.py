@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from .exported import ExportedWorker, export_all
+from .exported import Example, ExportedWorker, export_all, export_for_host
 from .extract import kit_workers
 from .harness import PyodideHost
 from .kit_check import spec_for_kit_worker
+from .lint_cases import LINT_CASES
 from .runner import specs_for
 from .scenarios import SCENARIOS
 
@@ -29,8 +30,21 @@ def exported_workers(tmp_path_factory) -> dict[str, ExportedWorker]:
 
 
 @pytest.fixture(scope="session")
-def pyodide_host(pyodide_toolchain, exported_workers):
+def lint_workers(tmp_path_factory) -> dict[str, ExportedWorker]:
+    """Each Worker of lint_cases.py written to a file and exported with ``--force``."""
+    base = tmp_path_factory.mktemp("lint")
+    workers = {}
+    for case in LINT_CASES:
+        source = base / case.name / "worker.py"
+        source.parent.mkdir()
+        source.write_text(case.worker, encoding="utf-8")
+        workers[case.name] = export_for_host(case.name, Example(source, case.client), base / case.name / "out", force=True)
+    return workers
+
+
+@pytest.fixture(scope="session")
+def pyodide_host(pyodide_toolchain, exported_workers, lint_workers):
     specs = specs_for(SCENARIOS.values()) + [spec_for_kit_worker(w) for w in KIT_WORKERS]
-    specs += [w.spec for w in exported_workers.values() if w.spec is not None]
+    specs += [w.spec for w in [*exported_workers.values(), *lint_workers.values()] if w.spec is not None]
     with PyodideHost(specs) as host:
         yield host

@@ -76,13 +76,14 @@ class ExportedWorker:
     error: str | None = None
 
 
-def export_for_host(name: str, example: Example, outdir: Path) -> ExportedWorker:
-    """Export ``example.source`` into ``outdir`` with ``wsguide export`` and read the project back
-    as a WorkerSpec named ``name``. An export that fails is returned with its ``error`` (so one
-    broken export fails its own test, not the host every pyodide test shares)."""
+def export_for_host(name: str, example: Example, outdir: Path, *, force: bool = False) -> ExportedWorker:
+    """Export ``example.source`` into ``outdir`` with ``wsguide export`` (``--force``: despite the
+    checker's findings) and read the project back as a WorkerSpec named ``name``. An export that
+    fails is returned with its ``error`` (so one broken export fails its own test, not the host
+    every pyodide test shares)."""
     worker = ExportedWorker(name, example, outdir)
     try:
-        export(example.source, outdir)
+        export(example.source, outdir, force=force)
     except ExportError as exc:
         worker.error = f"wsguide export {example.source} stopped: {exc}"
         return worker
