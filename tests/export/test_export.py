@@ -26,7 +26,7 @@ from wsguide.export import (
 )
 
 from . import jsonc
-from .test_workerlint import write_unsafe_worker
+from .test_lint import write_unsafe_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 ECHO = ROOT / "examples" / "echo.py"
