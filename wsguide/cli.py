@@ -142,7 +142,8 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--in-memory", action="store_true", help="keep Durable Object storage in memory only")
     dev.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="only accept requests from this Origin (repeatable)")
     dev.add_argument("--hibernate-after", type=float, metavar="SECONDS", help="idle time before a Durable Object hibernates (default 10)")
-    from . import export, workerlint
+    from .export import cli as export_cli
+    from .lint import cli as lint_cli
 
     lint = sub.add_parser(
         "lint",
@@ -154,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "wsguide-only names, and files read from the kit. Each problem comes with file:line and the fix. "
         "Exit code 0: no problems; 1: problems found; 2: the file could not be read.",
     )
-    workerlint.add_arguments(lint)
+    lint_cli.add_arguments(lint)
     exp = sub.add_parser(
         "export",
         help="write a Python Workers project (pywrangler) from a Worker file",
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         "bindings and migrations, assets), pyproject.toml, package.json and a README. In OUTDIR: "
         "`npm install`, then `uv run pywrangler dev` or `uv run pywrangler deploy`.",
     )
-    export.add_arguments(exp)
+    export_cli.add_arguments(exp)
     sub.add_parser("doctor", help="check that this machine is ready for the notebooks")
     args, rest = parser.parse_known_args(argv)
     if args.command == "doctor":
@@ -175,9 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "lint":
-        return workerlint.main(args)
+        return lint_cli.main(args)
     if args.command == "export":
-        return export.main(args)
+        return export_cli.main(args)
     try:
         return asyncio.run(_dev(args))
     except KeyboardInterrupt:

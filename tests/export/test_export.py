@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -25,7 +26,7 @@ from wsguide.export import (
 )
 
 from . import jsonc
-from .test_workerlint import write_unsafe_worker
+from .test_lint import write_unsafe_worker
 
 ROOT = Path(__file__).resolve().parents[2]
 ECHO = ROOT / "examples" / "echo.py"
@@ -110,10 +111,22 @@ def test_readme_gives_the_two_commands_and_the_production_differences(tmp_path):
 def test_the_exported_versions_are_the_ones_the_toolchain_tests():
     lock = json.loads((Path(__file__).parent / "package-lock.json").read_text(encoding="utf-8"))
     assert lock["packages"]["node_modules/wrangler"]["version"] == WRANGLER_VERSION
-    requirements = (Path(__file__).parent / "sdk-requirements.txt").read_text(encoding="utf-8")
+    requirements = (ROOT / "tests" / "pyodide_workerd" / "requirements-sdk.txt").read_text(encoding="utf-8")
     assert f"workers-runtime-sdk=={WORKERS_RUNTIME_SDK_VERSION} " in requirements
     toolchain = (Path(__file__).parent / "toolchain.py").read_text(encoding="utf-8")
     assert f'WORKERS_PY_VERSION = "{WORKERS_PY_VERSION}"' in toolchain
+
+
+def test_the_workers_sdk_is_pinned_in_exactly_one_file():
+    pins = []
+    for folder, dirs, files in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if not d.startswith(".") and d not in ("node_modules", "__pycache__", "build")]
+        for name in files:
+            if name.endswith((".txt", ".toml", ".cfg", ".yml", ".yaml", ".in")):
+                text = (Path(folder) / name).read_text(encoding="utf-8", errors="replace")
+                if re.search(r"workers-runtime-sdk\s*==\s*\d", text):
+                    pins.append((Path(folder) / name).relative_to(ROOT).as_posix())
+    assert pins == ["tests/pyodide_workerd/requirements-sdk.txt"]
 
 
 # ------------------------------------------------------------------ the chat project

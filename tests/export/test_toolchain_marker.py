@@ -49,16 +49,21 @@ def test_plain():
 
 
 def run_sample(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
-    # A copy of the marker's files in an empty folder: no node_modules, no wheels.
-    for name in ("conftest.py", "toolchain.py", "sdk-requirements.txt"):
-        shutil.copy(HERE / name, tmp_path / name)
-    (tmp_path / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    wrangler\n", encoding="utf-8")
+    # A copy of the marker's files, and of the SDK pin beside them, in an empty folder: no
+    # node_modules, no wheels.
+    folder = tmp_path / "export"
+    folder.mkdir()
+    for name in ("conftest.py", "toolchain.py"):
+        shutil.copy(HERE / name, folder / name)
+    (tmp_path / "pyodide_workerd").mkdir()
+    shutil.copy(HERE.parent / "pyodide_workerd" / "requirements-sdk.txt", tmp_path / "pyodide_workerd")
+    (folder / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
+    (folder / "pytest.ini").write_text("[pytest]\nmarkers =\n    wrangler\n", encoding="utf-8")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WSGUIDE_")}
     environ.update(env, PYTEST_DISABLE_PLUGIN_AUTOLOAD="1")
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-rsE", "-p", "no:cacheprovider", "-q", str(tmp_path)],
-        cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=120,
+        [sys.executable, "-m", "pytest", "-rsE", "-p", "no:cacheprovider", "-q", str(folder)],
+        cwd=folder, env=environ, capture_output=True, text=True, timeout=120,
     )
 
 

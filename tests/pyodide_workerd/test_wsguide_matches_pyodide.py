@@ -1,13 +1,9 @@
 """Every boundary scenario replayed on wsguide, with only the Worker's imports changed, matches
 what real Python Workers did (golden/*.json, recorded from Pyodide inside workerd).
 
-Needs no workerd: the goldens are committed. Two kinds of difference are allowed, each named:
-
-* the import names themselves (``wsguide.ffi`` for ``pyodide.ffi`` …) — the one change a
-  Worker needs, so the texts are compared with wsguide's names mapped back;
-* wsguide's own hints in the Worker's log (``[wsguide hint] …``), which real Workers do not
-  print and a learner should see (issue 9), are left out of the comparison;
-* the deviations in :data:`EXPECTED`, each asserted exactly (docs/deviations.md).
+Needs no workerd: the goldens are committed. The differences allowed: the two kinds that
+compare.py never counts (the import names themselves, and wsguide's own hints in the Worker's
+log), and the deviations in :data:`EXPECTED`, each asserted exactly (docs/deviations.md).
 """
 
 from __future__ import annotations
@@ -17,19 +13,10 @@ from typing import Any
 
 import pytest
 
+from .compare import comparable, differences
 from .runner import read_golden
 from .scenarios import SCENARIOS
 from .wsguide_side import run_on_wsguide
-
-# What the mirror's import names change in a text, mapped back to the real ones.
-RENAMED = (
-    ("wsguide.sdk.http.AbortError", "pyodide.http._exceptions.AbortError"),
-    ("wsguide.ffi.", "pyodide.ffi."),
-    ("from wsguide.workers import", "from workers import"),
-    ("from 'wsguide.workers'", "from 'workers'"),
-    ("from wsguide.js import", "from js import"),
-    ("from wsguide.ffi import", "from pyodide.ffi import"),
-)
 
 #: Deliberate differences: scenario → (reason, {path: (real value, wsguide value)}).
 EXPECTED: dict[str, tuple[str, dict[str, tuple[Any, Any]]]] = {
@@ -48,38 +35,6 @@ EXPECTED: dict[str, tuple[str, dict[str, tuple[Any, Any]]]] = {
         {"client[2].data": ("<Python 3.14 wording>", "<the local wording>")},
     ),
 }
-
-
-def _renamed(value: Any) -> Any:
-    if isinstance(value, str):
-        for ours, theirs in RENAMED:
-            value = value.replace(ours, theirs)
-        return value
-    if isinstance(value, list):
-        return [_renamed(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _renamed(v) for k, v in value.items()}
-    return value
-
-
-def comparable(transcript: dict[str, Any]) -> dict[str, Any]:
-    """What is compared: the client, the log (without wsguide's hints) and the load error."""
-    log = [line for line in transcript["log"] if not line["text"].startswith("[wsguide hint]")]
-    return _renamed({"load_error": transcript["load_error"], "client": transcript["client"], "log": log})
-
-
-def differences(real: Any, ours: Any, path: str = "") -> dict[str, tuple[Any, Any]]:
-    if isinstance(real, dict) and isinstance(ours, dict):
-        out: dict[str, tuple[Any, Any]] = {}
-        for key in sorted(set(real) | set(ours)):
-            out |= differences(real.get(key), ours.get(key), f"{path}.{key}" if path else key)
-        return out
-    if isinstance(real, list) and isinstance(ours, list) and len(real) == len(ours):
-        out = {}
-        for i, (a, b) in enumerate(zip(real, ours)):
-            out |= differences(a, b, f"{path}[{i}]")
-        return out
-    return {} if real == ours else {path: (real, ours)}
 
 
 @pytest.mark.parametrize("name", sorted(SCENARIOS))

@@ -33,7 +33,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-__all__ = ["LogSource", "Recorder", "ScenarioError", "Socket", "normalise_log", "normalise_text"]
+__all__ = ["LogSource", "Recorder", "ScenarioError", "Socket", "normalise_log", "normalise_text", "normalise_value"]
 
 STEP_TIMEOUT = 10.0
 
@@ -236,6 +236,17 @@ def normalise_text(text: str, worker_files: Iterable[str] = ()) -> str:
     for path in worker_files:
         text = text.replace(path, "worker.py")
     return _ABS_PY_PATH.sub("<path>", text)
+
+
+def normalise_value(value: Any, worker_files: Sequence[str] = ()) -> Any:
+    """:func:`normalise_text` on every string inside ``value`` (lists and dicts, recursively)."""
+    if isinstance(value, str):
+        return normalise_text(value, worker_files)
+    if isinstance(value, list):
+        return [normalise_value(v, worker_files) for v in value]
+    if isinstance(value, dict):
+        return {k: normalise_value(v, worker_files) for k, v in value.items()}
+    return value
 
 
 def clean_stack(text: str, worker_files: Sequence[str]) -> str:

@@ -3,12 +3,15 @@
 ``run_on_wsguide(scenario)`` returns the transcript ``runner.run_on_host`` returns for real
 Pyodide in workerd, so the two compare field by field: the client's observations, the Worker's
 log (``{"level", "text"}``, the same normalisation) and the load error. Needs no workerd.
+``record_on_wsguide`` / ``record_file_on_wsguide`` are the same for any Worker (a class, a
+module, a Worker file as ``wsguide dev`` serves it) and client: ``runner.record_on_host``'s twin.
 """
 
 from __future__ import annotations
 
 import asyncio
 import tempfile
+import traceback
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,18 @@ from wsguide import serve
 from wsguide.core.log import LogLine, WorkerLog
 from wsguide.workerfile import load_worker_module
 
-from .runner import wsguide_source
+from .runner import Recording, wsguide_source
 from .scenarios import Scenario
-from .transcript import Recorder, ScenarioError, clean_stack, normalise_text
+from .scenarios._registry import Client
+from .transcript import (
+    Recorder,
+    ScenarioError,
+    clean_stack,
+    normalise_text,
+    normalise_value,
+)
 
-__all__ = ["WorkerLogSource", "run_on_wsguide", "wsguide_log"]
+__all__ = ["WorkerLogSource", "record_file_on_wsguide", "record_on_wsguide", "run_on_wsguide", "wsguide_log"]
 
 
 class WorkerLogSource:
@@ -59,14 +69,48 @@ def wsguide_log(log: WorkerLog, worker_files: list[str]) -> list[dict[str, str]]
     return out
 
 
-def _normalised(value: Any, files: list[str]) -> Any:
-    if isinstance(value, str):
-        return normalise_text(value, files)
-    if isinstance(value, list):
-        return [_normalised(v, files) for v in value]
-    if isinstance(value, dict):
-        return {k: _normalised(v, files) for k, v in value.items()}
-    return value
+async def record_on_wsguide(
+    worker: Any,
+    client: Client,
+    *,
+    files: list[str],
+    compatibility_date: str | None = None,
+    compatibility_flags: tuple[str, ...] | list[str] = (),
+    durable_objects: dict[str, type] | None = None,
+) -> Recording:
+    """Serve ``worker`` (a class, or a Worker module as ``wsguide dev`` serves it) on wsguide
+    on 127.0.0.1, run ``client`` against it and record what happens (``files``: the Worker's
+    source files, shown as ``worker.py`` in the log)."""
+    log = WorkerLog(echo=None)
+    async with serve(
+        worker,
+        compatibility_date=compatibility_date,
+        compatibility_flags=compatibility_flags,
+        durable_objects=durable_objects,
+        persist=False,
+        log=log,
+        hibernate_after=False,
+    ) as srv:
+        recorder = Recorder(srv.url, WorkerLogSource(log))
+        try:
+            await client(recorder)
+        finally:
+            await recorder.aclose()
+    return Recording(None, normalise_value(recorder.events, files), wsguide_log(log, files))
+
+
+async def record_file_on_wsguide(path: Path, client: Client) -> Recording:
+    """Load a Worker file and serve it as ``wsguide dev`` does (its ``DURABLE_OBJECTS``,
+    ``COMPATIBILITY_*`` and ``ASSETS``), in memory and without hibernation; run ``client``."""
+    module = load_worker_module(path)
+    return await record_on_wsguide(
+        module,
+        client,
+        files=[str(Path(path).resolve())],
+        compatibility_date=getattr(module, "COMPATIBILITY_DATE", None),
+        compatibility_flags=tuple(getattr(module, "COMPATIBILITY_FLAGS", ()) or ()),
+        durable_objects=getattr(module, "DURABLE_OBJECTS", None) or None,
+    )
 
 
 async def run_on_wsguide(s: Scenario) -> dict[str, Any]:
@@ -75,41 +119,30 @@ async def run_on_wsguide(s: Scenario) -> dict[str, Any]:
         path = Path(tmp) / "worker.py"
         path.write_text(wsguide_source(s.worker), encoding="utf-8")
         files = [str(path)]
-        log = WorkerLog(echo=None)
-        load_error = None
         try:
             module = load_worker_module(path)
         except Exception as exc:  # the import fails as it does on Workers (e.g. a name workers lacks)
-            import traceback
-
             load_error = clean_stack("".join(traceback.format_exception(exc)).rstrip(), files)
-            return _transcript(s, load_error, [], [])
-        durable = getattr(module, "DURABLE_OBJECTS", None) or None
-        async with serve(
+            return _transcript(s, Recording(load_error, [], []))
+        recording = await record_on_wsguide(
             getattr(module, s.entrypoint),
+            s.client,
+            files=files,
             compatibility_date=s.compat_date,
             compatibility_flags=s.flags,
-            durable_objects=durable,
-            persist=False,
-            log=log,
-            hibernate_after=False,
-        ) as srv:
-            recorder = Recorder(srv.url, WorkerLogSource(log))
-            try:
-                await s.client(recorder)
-            finally:
-                await recorder.aclose()
-        return _transcript(s, load_error, _normalised(recorder.events, files), wsguide_log(log, files))
+            durable_objects=getattr(module, "DURABLE_OBJECTS", None) or None,
+        )
+        return _transcript(s, recording)
 
 
-def _transcript(s: Scenario, load_error: Any, client: list[Any], log: list[Any]) -> dict[str, Any]:
+def _transcript(s: Scenario, recording: Recording) -> dict[str, Any]:
     return {
         "scenario": s.name,
         "rule": s.rule,
         "shows": s.shows,
         "compatibility_date": s.compat_date,
         "compatibility_flags": list(s.flags),
-        "load_error": load_error,
-        "client": client,
-        "log": log,
+        "load_error": recording.load_error,
+        "client": recording.client,
+        "log": recording.log,
     }

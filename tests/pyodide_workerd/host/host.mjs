@@ -45,12 +45,17 @@ const INDEX_URL = "https://pyodide.invalid/";
 const WORKER_FILES = "/session/metadata";
 
 const sources = new Map(); // Python module name -> source text
+const files = new Map(); // a Worker's local modules: path under WORKER_FILES -> source text
 let pyodidePromise = null;
 let loadInfo = null;
 const modulePromises = new Map();
 
 export function registerSources(table) {
   for (const [name, text] of Object.entries(table)) sources.set(name, text);
+}
+
+export function registerFiles(table) {
+  for (const [path, text] of Object.entries(table)) files.set(path, text);
 }
 
 // ---------------------------------------------------------------- loading Pyodide
@@ -128,6 +133,11 @@ async function bootPyodide() {
   await setupPatches(pyodide);
   pyodide.FS.mkdirTree(WORKER_FILES);
   for (const [name, text] of sources) pyodide.FS.writeFile(`${WORKER_FILES}/${name}.py`, text);
+  for (const [path, text] of files) {
+    const folder = path.split("/").slice(0, -1).join("/");
+    if (folder) pyodide.FS.mkdirTree(`${WORKER_FILES}/${folder}`);
+    pyodide.FS.writeFile(`${WORKER_FILES}/${path}`, text);
+  }
   pyodide.runPython(`import sys\nif ${JSON.stringify(WORKER_FILES)} not in sys.path: sys.path.insert(0, ${JSON.stringify(WORKER_FILES)})`);
   const bridge = loadBridge(pyodide);
   loadInfo = {
