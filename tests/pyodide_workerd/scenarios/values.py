@@ -330,3 +330,31 @@ for label, make in cases:
 """,
     ),
 )(get_root)
+
+scenario(
+    "attachment_sizes_within_limit",
+    rule=SIZE_RULE,
+    shows="success",
+    worker=probe(
+        "from workers import Response, WorkerEntrypoint\n"
+        "from js import Object, WebSocketPair\n"
+        "from pyodide.ffi import to_js",
+        """
+client, server = WebSocketPair.new().object_values()
+server.accept()
+shared = {"name": "Ada", "tags": ["a", "€"]}
+cases = [
+    ("one-byte string of 16379", lambda: "x" * 16379),
+    ("two-byte string of 8189", lambda: "€" * 8189),
+    ("ints with one float (Smis stay small)", lambda: to_js(list(range(2000)) + [0.5])),
+    ("one object many times (back-references)", lambda: to_js([shared] * 8000, dict_converter=Object.fromEntries)),
+]
+for label, make in cases:
+    value = make()
+    server.serializeAttachment(value)
+    back = server.deserializeAttachment()
+    same = back == value if isinstance(value, str) else len(back) == len(value)
+    lines.append(f"{label}: accepted, read back {'the same' if same else 'something else'}")
+""",
+    ),
+)(get_root)
