@@ -166,18 +166,29 @@ class _Body:
     """Reading a body: ``await text()``, ``json()``, ``bytes()``."""
 
     _body: bytes | None
+    #: A streamed body not read yet (an async iterable of bytes/str chunks), or None.
+    _stream: Any = None
 
     @property
     def body(self) -> bytes | None:
         return self._body
 
+    async def _read_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            chunks = [c.encode() if isinstance(c, str) else bytes(c) async for c in stream]
+            self._body = b"".join(chunks)
+
     async def bytes(self) -> bytes:
+        await self._read_stream()
         return self._body or b""
 
     async def arrayBuffer(self) -> bytes:
+        await self._read_stream()
         return self._body or b""
 
     async def text(self) -> str:
+        await self._read_stream()
         return (self._body or b"").decode("utf-8", errors="replace")
 
     async def json(self) -> Any:
@@ -276,6 +287,9 @@ class _ClassOrInstance:
 class Response(_Body):
     """What a Worker returns. ``status=101`` with ``web_socket=client`` upgrades.
 
+    ``body`` is ``str``, bytes, or (wsguide: a streamed body, sent chunked) an
+    async iterable of bytes or ``str`` chunks, e.g. an ``async def`` generator.
+
     >>> Response("Expected Upgrade: websocket", status=426).status
     426
     """
@@ -303,8 +317,9 @@ class Response(_Body):
                 raise JsRangeError(MSG_WS_NEEDS_101)
         elif not 200 <= status <= 599:
             raise JsRangeError(MSG_STATUS_RANGE)
-        data = _body_bytes(body)
-        if status in _NULL_BODY_STATUSES and data:
+        stream = body if hasattr(body, "__aiter__") else None
+        data = None if stream is not None else _body_bytes(body)
+        if status in _NULL_BODY_STATUSES and (data or stream is not None):
             raise JsTypeError(MSG_NULL_BODY)
         if status in _NULL_BODY_STATUSES:
             data = None
@@ -316,6 +331,7 @@ class Response(_Body):
         if isinstance(body, str) and not self.headers.has("Content-Type"):
             self.headers.set("Content-Type", "text/plain;charset=UTF-8")
         self._body = data
+        self._stream = stream
         self._web_socket = web_socket
         self.type = "default"
 

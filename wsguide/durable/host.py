@@ -140,15 +140,22 @@ class ObjectHost:
         self._auto_times.pop(ws, None)
         ws.release_owner()
 
-    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> None:
-        """A hibernatable socket's input (called synchronously by the socket)."""
+    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> asyncio.Future[None] | None:
+        """A hibernatable socket's input (called synchronously by the socket).
+
+        For a message, returns a future that is done once its event has run: the
+        network reads nothing more from that socket until then, so a client that
+        floods a slow object waits in its own socket, not in this queue.
+        """
         pair = self.auto_response
         if pair is not None and isinstance(item, Message) and item.data == pair.request:
             # Answered here, without waking the object or calling webSocketMessage.
             self._auto_times[ws] = _dt.datetime.now(_dt.timezone.utc)
             ws.send_auto_response(pair.response)
-            return
-        self.submit("ws", (ws, item), None, frozenset())
+            return None
+        taken = asyncio.get_running_loop().create_future() if isinstance(item, Message) else None
+        self.submit("ws", (ws, item, taken), None, frozenset())
+        return taken
 
     def abort(self, error: JsError) -> None:
         """The object failed (``abort()``, event timeout): drop it and disconnect its sockets."""
@@ -205,6 +212,8 @@ class ObjectHost:
                 else:
                     if fut is not None and not fut.done():
                         fut.set_result(result)
+                if kind == "ws" and payload[2] is not None and not payload[2].done():
+                    payload[2].set_result(None)  # taken: its socket may read on
         finally:
             self._queue.clear()
             self._qpos = 0
@@ -218,7 +227,7 @@ class ObjectHost:
         if kind == "hibernate":
             return self._hibernate()
         if kind == "ws":
-            ws, item = payload
+            ws, item, _taken = payload
             if ws not in self._tags:
                 return None  # forgotten: disconnected by abort(), or its close already handled
             try:
@@ -241,7 +250,7 @@ class ObjectHost:
                 return await maybe_await(method(*args, **kwargs))
             if kind == "block":
                 return await maybe_await(payload())
-            return await self._ws_event(inst, *payload)
+            return await self._ws_event(inst, ws, item)
         finally:
             await self._await_blockers()
 
