@@ -130,6 +130,7 @@ class HttpConnection(asyncio.Protocol):
         self._peer_eof = False
         self._switched = False
         self._idle = False  # kept alive, waiting for the first byte of the next request
+        self._told = False  # the server was told the client left during this request
 
     # ------------------------------------------------------------ connection
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -142,14 +143,19 @@ class HttpConnection(asyncio.Protocol):
         self._disarm()
         if self._drained is not None and not self._drained.done():
             self._drained.set_result(None)
-        if self._current is not None and not self._switched:
-            self._on_client_left(self._current)
+        self._client_leaves()
         self._on_lost(self)
+
+    def _client_leaves(self) -> None:
+        if self._current is not None and not self._switched and not self._told:
+            self._told = True
+            self._on_client_left(self._current)
 
     def eof_received(self) -> bool:
         self._peer_eof = True
         if self._current is not None:
-            return True  # a client may half-close after its request: still answer it
+            self._client_leaves()
+            return True  # it may only have half-closed: the answer is still written
         self._h11.receive_data(b"")
         self._advance()
         return False
@@ -270,6 +276,7 @@ class HttpConnection(asyncio.Protocol):
         )
         self._body = bytearray()
         self._current = request
+        self._told = False
         self._ahead = 0
         self._task = asyncio.get_running_loop().create_task(self._answer(request))
 

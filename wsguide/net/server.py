@@ -311,8 +311,8 @@ class Server:
     def _client_left(self, request: HttpRequest) -> None:
         self.log.write(
             "warn",
-            f"The client disconnected before the Worker's fetch() answered {request.method} "
-            f"{request.target}; the answer will not be sent.",
+            f"The client closed the connection while the Worker's fetch() was handling "
+            f"{request.method} {request.target}.",
         )
 
     # -- running the Worker ---------------------------------------------------
