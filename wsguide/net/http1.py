@@ -22,7 +22,9 @@ Limits, each with its status and where the number comes from (see
   connection opened, or after the first byte of a later request → ``408``
   (kj's ``headerTimeout``, 15 s), and a kept-alive connection with no new
   request for :attr:`Limits.idle_timeout` seconds is closed (kj's
-  ``pipelineTimeout``, 5 s): a slow client cannot hold a connection for ever.
+  ``pipelineTimeout``, 5 s): a slow client cannot hold a connection for ever;
+* a WebSocket peer that does not read is dropped once :attr:`Limits.unsent`
+  bytes wait for it (:mod:`wsguide.net.leg`).
 
 The Worker's ``fetch`` itself has no deadline, as in workerd while the client stays.
 """
@@ -51,6 +53,8 @@ class Limits:
     body: int = 100 * 1024 * 1024
     header_timeout: float = 15.0
     idle_timeout: float = 5.0
+    #: A WebSocket peer's unsent bytes before it is dropped (:data:`wsguide.net.leg.UNSENT_LIMIT`).
+    unsent: int = 2 * 32 * 1024 * 1024
 
 
 @dataclass(slots=True)

@@ -160,8 +160,8 @@ class WebSocketLeg(asyncio.Protocol):
             return
         text = (
             f"A WebSocket peer stopped reading: {unsent:,} bytes wait to be sent to it, over the "
-            f"limit of {self.unsent_limit:,} (2 × the 32 MiB message limit). The connection was "
-            "dropped so the server's memory stays bounded; the socket sees a 1006 close."
+            f"limit of {self.unsent_limit:,}. The connection was dropped so the server's memory "
+            "stays bounded; the socket sees a 1006 close."
         )
         if self.log is not None:
             self.log.write("error", text)
@@ -436,5 +436,11 @@ class WebSocketLeg(asyncio.Protocol):
             self.transport.abort()
 
     def shutdown(self) -> None:
-        """The server is stopping: close with 1001 (going away) unless a Close went out."""
-        self.close(1001, "")
+        """The server is stopping: close with 1001 (going away) unless a Close went out.
+
+        A socket the Worker never accepted is dropped: nobody would read the answer.
+        """
+        if self._receiver is None:
+            self.abort()
+        else:
+            self.close(1001, "")

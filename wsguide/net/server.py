@@ -304,7 +304,7 @@ class Server:
     def _make_leg(self, protocol: Any) -> WebSocketLeg:
         from .leg import WebSocketLeg
 
-        leg = WebSocketLeg(protocol, log=self.log, on_lost=self._legs.discard)
+        leg = WebSocketLeg(protocol, log=self.log, unsent_limit=self.limits.unsent, on_lost=self._legs.discard)
         self._legs.add(leg)
         return leg
 
