@@ -37,7 +37,10 @@ def serve(
     (``self.env.ROOMS``); their storage lives under ``persist`` (a folder,
     ``.wsguide`` by default; ``False`` keeps it in memory), and an idle object
     hibernates after ``hibernate_after`` seconds (10; ``False``: never).
-    Other options: ``name``, ``log``, ``echo_log``, ``allowed_origins``.
+    Browser pages may open WebSockets only when this server served them;
+    ``allowed_origins=["http://host:8000"]`` lets other pages in (``["*"]``: any).
+    Other options: ``name``, ``log``, ``echo_log``, ``limits`` (sizes and timeouts,
+    :class:`wsguide.net.http1.Limits`).
     """
     bindings: dict[str, Any] = {}
     if durable_objects:
