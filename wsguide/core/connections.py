@@ -1,8 +1,8 @@
 """What a socket is connected to, besides its peer end.
 
 * a :class:`Transport` — the network, implemented by :mod:`wsguide.net`;
-* a :class:`HibernationOwner` — a Durable Object that took the socket with
-  ``ctx.acceptWebSocket()`` and gets its input instead of listeners;
+* a Durable Object that took the socket with ``ctx.acceptWebSocket()`` and gets
+  its input instead of listeners (``HibernationOwner``, next to ``WebSocket``);
 * :class:`Vanished` — what an end that never reached a client leaves its peer
   (``WebSocket.abandon()``).
 
@@ -15,15 +15,12 @@ server's memory.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
-from .messages import Closed, Disconnect, Failure, Item, Message
+from .isolate import Isolate
+from .messages import Disconnect, Item
 
-if TYPE_CHECKING:
-    from .isolate import Isolate
-    from .websocket import WebSocket
-
-__all__ = ["HibernationOwner", "Pending", "Transport", "Vanished"]
+__all__ = ["Pending", "Transport", "Vanished"]
 
 
 class Pending(Protocol):
@@ -48,12 +45,6 @@ class Transport(Protocol):
     def send(self, item: Item) -> None: ...
 
     def start_reading(self, receiver: Callable[[Item], Pending | None]) -> None: ...
-
-
-class HibernationOwner(Protocol):
-    """A Durable Object that owns a hibernatable socket: it gets the socket's input."""
-
-    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> Pending | None: ...
 
 
 class Vanished:

@@ -24,13 +24,13 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 from . import isolate as _isolate
 from . import texts
 from .codec import decode_value, encode_value
 from .closing import validate_close
-from .connections import HibernationOwner, Pending, Transport, Vanished
+from .connections import Pending, Transport, Vanished
 from .errors import JsError, JsTypeError
 from .events import CloseEvent, ErrorEvent, Event, EventTarget, MessageEvent, add_handler_properties
 from .isolate import Isolate, emit
@@ -40,6 +40,12 @@ from .urls import validate_protocols, validate_ws_url
 from .values import Blob, JsObjectShim, js_string
 
 __all__ = ["HibernationOwner", "Pending", "Transport", "WebSocket"]
+
+
+class HibernationOwner(Protocol):
+    """A Durable Object that owns a hibernatable socket: it gets the socket's input."""
+
+    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> Pending | None: ...
 
 
 class WebSocket(EventTarget):
