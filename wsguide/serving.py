@@ -40,7 +40,7 @@ def serve(
     Browser pages may open WebSockets only when this server served them;
     ``allowed_origins=["http://host:8000"]`` lets other pages in (``["*"]``: any).
     Other options: ``name``, ``log``, ``echo_log``, ``limits`` (sizes and timeouts,
-    :class:`wsguide.net.http1.Limits`).
+    :class:`wsguide.net.Limits`).
     """
     bindings: dict[str, Any] = {}
     if durable_objects:

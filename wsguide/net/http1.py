@@ -179,8 +179,11 @@ class HttpConnection(asyncio.Protocol):
             self.transport.close()
 
     def abort(self) -> None:
+        """Drop the connection now; a Worker's fetch still running for it is cancelled."""
         if self.transport is not None:
             self.transport.abort()
+        if self._task is not None and not self._task.done():
+            self._task.cancel()
 
     # --------------------------------------------------------------- timers
     def _arm(self, delay: float, callback: Callable[[str], None], which: str) -> None:
