@@ -127,17 +127,27 @@ class WebSocketLeg(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.attach(transport)  # type: ignore[arg-type]
 
-    def attach(self, transport: asyncio.Transport, leftover: bytes = b"") -> None:
-        """Take over ``transport`` (``leftover``: bytes read past the handshake)."""
+    def attach(self, transport: asyncio.Transport) -> None:
+        """Take over ``transport`` (the client side then sends its handshake request)."""
         self.transport = transport
         transport.set_write_buffer_limits(high=self.unsent_limit)
-        if self._handshake is not None:  # client: the handshake request goes first
+        if self._handshake is not None:
             for data in self.protocol.data_to_send():
                 self._write(data)
-        else:
+
+    def begin(self, leftover: bytes = b"") -> None:
+        """Server side, once the Worker's end is coupled: read, or wait for ``accept()``.
+
+        ``leftover``: bytes the HTTP side read past the handshake (frames a client sent early).
+        """
+        transport = self.transport
+        assert transport is not None
+        if self._receiver is None:
             # Nobody reads before accept(): frames wait in the network (start_reading resumes).
             self._paused = False
             self._pause()
+        elif not transport.is_reading():
+            transport.resume_reading()  # the HTTP side may have paused it (pipelined bytes)
         if leftover:
             self.data_received(leftover)
 

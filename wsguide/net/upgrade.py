@@ -35,7 +35,6 @@ from typing import Any
 from websockets.datastructures import Headers as WsHeaders
 from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.http11 import Request as WsRequest
-from websockets.http11 import Response as WsResponse
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 
@@ -80,8 +79,11 @@ class Upgrade:
             return
         leg = self._make_leg(self._protocol)
         transport.set_protocol(leg)
-        leg.attach(transport, leftover)
+        leg.attach(transport)
+        # Couple before deciding whether to read: when the Worker has accepted already (the
+        # usual case) the leg reads at once, without pausing the socket and resuming it.
         self._run(self._ws.couple, leg)
+        leg.begin(leftover)
 
     def abandon(self) -> None:
         if self._protocol is not None:
@@ -113,7 +115,7 @@ def answer_upgrade(
         state=OPEN,
         logger=_wire_logger,
     )
-    accepted: WsResponse | None = None
+    accepted: Any = None
     if problem is None:
         accepted = protocol.accept(WsRequest(request.target, headers, request.method, f"HTTP/{request.http_version}"))
         if accepted.status_code != 101:
@@ -123,17 +125,18 @@ def answer_upgrade(
             run(ws.abandon)
         on_refused(problem or "")
         return error_reply(400, problem or "Bad Request")
-    wire = WsHeaders()
-    wire["Upgrade"] = "websocket"
-    wire["Connection"] = "Upgrade"
-    wire["Sec-WebSocket-Accept"] = accepted.headers["Sec-WebSocket-Accept"]
+    lines = [
+        "HTTP/1.1 101 Switching Protocols",
+        "Upgrade: websocket",
+        "Connection: Upgrade",
+        f"Sec-WebSocket-Accept: {accepted.headers['Sec-WebSocket-Accept']}",
+    ]
     negotiated = accepted.headers.get("Sec-WebSocket-Extensions")
     if negotiated is not None:
-        wire["Sec-WebSocket-Extensions"] = negotiated
-    for name, value in response.headers.raw_items():
-        if name.lower() not in _RESERVED:
-            wire[name] = value
-    head = WsResponse(101, "Switching Protocols", wire).serialize()
+        lines.append(f"Sec-WebSocket-Extensions: {negotiated}")
+    # The Worker's own headers (already checked by Headers: no line breaks).
+    lines += [f"{name}: {value}" for name, value in response.headers.raw_items() if name.lower() not in _RESERVED]
+    head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1", "replace")
     return Upgrade(head, protocol if coupled else None, ws, make_leg, run)
 
 
