@@ -136,17 +136,25 @@ def main() -> int:
         for label, mode, path, args, field, *notes in CASES[block]:
             results: dict[str, list[float]] = {"raw": [], "wsguide": []}
             seen: dict[str, set[str]] = {"raw": set(), "wsguide": set()}
+            # Server CPU per unit of work (µs per message, delivery or connection): steadier than
+            # a rate when other processes share the CPUs, since it does not count waiting.
+            cost: dict[str, list[float]] = {"raw": [], "wsguide": []}
             for rep in range(a.reps):
                 for server in ("raw", "wsguide"):
                     r = run_case(server, mode, path, args, a.port, rep)
                     results[server].append(float(r[field]))
                     seen[server].update(f"{n}={r.get(n)}" for n in notes)
+                    if field.endswith("_per_s") and r.get("server_cpu_pct") and r[field]:
+                        cost[server].append(r["server_cpu_pct"] / 100 / float(r[field]) * 1e6)
             raw = statistics.median(results["raw"])
             ours = statistics.median(results["wsguide"])
             ratio = ours / raw if raw else float("nan")
             if field.endswith(("_us", "_kb", "_mb")):
                 ratio = raw / ours if ours else float("nan")  # latency, memory: higher ratio is better
             print(f"{label:48} {raw:>15,.0f} {ours:>12,.0f} {ratio:>6.2f}x", flush=True)
+            if cost["raw"] and cost["wsguide"]:
+                c_raw, c_ours = statistics.median(cost["raw"]), statistics.median(cost["wsguide"])
+                print(f"{'   server CPU per unit (us)':48} {c_raw:>15,.1f} {c_ours:>12,.1f} {c_raw / c_ours:>6.2f}x")
             if notes:
                 print(f"{'':48}   raw: {', '.join(sorted(seen['raw']))}; wsguide: {', '.join(sorted(seen['wsguide']))}")
     return 0
