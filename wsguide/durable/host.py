@@ -34,13 +34,39 @@ from ..http import Request, Response
 from .state import MAX_SOCKETS, MSG_EVENT_TIMEOUT_EXCEEDED, DurableObjectState, WebSocketRequestResponsePair
 from .storage import DurableObjectStorage
 
-__all__ = ["HibernationBlocked", "ObjectHost", "Namespace"]
+__all__ = ["HibernationBlocked", "ObjectHost", "Namespace", "Taken"]
 
 MSG_NO_FETCH = "Handler does not export a fetch() function."
 MSG_NO_RPC = 'The RPC receiver does not implement the method "{name}".'
 
 # Which objects' input gates the running code is inside (detects re-entrant calls).
 _inside: contextvars.ContextVar[frozenset[Any]] = contextvars.ContextVar("wsguide_do_gate", default=frozenset())
+
+
+class Taken:
+    """Done when the object starts on a socket's message: the socket may then read its next one.
+
+    Its callbacks run at once, not on a later turn, so that next message is queued
+    before the object finishes this one and the queue does not run dry in between.
+    """
+
+    __slots__ = ("_callbacks", "_done")
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[Taken], object]] = []
+        self._done = False
+
+    def add_done_callback(self, fn: Callable[[Taken], object]) -> None:
+        if self._done:
+            fn(self)
+        else:
+            self._callbacks.append(fn)
+
+    def set_done(self) -> None:
+        self._done = True
+        callbacks, self._callbacks = self._callbacks, []
+        for fn in callbacks:
+            fn(self)
 
 
 class HibernationBlocked(RuntimeError):
@@ -140,10 +166,10 @@ class ObjectHost:
         self._auto_times.pop(ws, None)
         ws.release_owner()
 
-    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> asyncio.Future[None] | None:
+    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> Taken | None:
         """A hibernatable socket's input (called synchronously by the socket).
 
-        For a message, returns a future that is done once its event starts: the
+        For a message, returns a :class:`Taken`, done once its event starts: the
         network reads nothing more from that socket until then, so a client that
         floods a slow object waits in its own socket; this queue holds at most one
         message of it beyond the one being handled.
@@ -154,7 +180,7 @@ class ObjectHost:
             self._auto_times[ws] = _dt.datetime.now(_dt.timezone.utc)
             ws.send_auto_response(pair.response)
             return None
-        taken = asyncio.get_running_loop().create_future() if isinstance(item, Message) else None
+        taken = Taken() if isinstance(item, Message) else None
         self.submit("ws", (ws, item, taken), None, frozenset())
         return taken
 
@@ -202,7 +228,10 @@ class ObjectHost:
                 if fut is not None and fut.done():
                     continue
                 if kind == "ws" and payload[2] is not None:
-                    payload[2].set_result(None)  # taken: its socket may read the next message
+                    try:
+                        payload[2].set_done()  # taken: its socket may read the next message
+                    except Exception as exc:  # a bug of the network side; the object goes on
+                        self.ns.report(exc, f"Durable Object {self.ns.class_name} (reading a socket)")
                 _inside.set(chain | {self})
                 try:
                     result = await self._run(kind, payload)
