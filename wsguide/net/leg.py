@@ -99,9 +99,6 @@ class WebSocketLeg(asyncio.Protocol):
         self.unsent_limit = unsent_limit
         self._on_lost = on_lost
         self.transport: asyncio.Transport | None = None
-        loop = asyncio.get_running_loop()
-        #: Done when the TCP connection has ended.
-        self.finished: asyncio.Future[None] = loop.create_future()
         self._extensions = list(protocol.extensions)
         # An uncompressed server frame needs no mask and no compression state.
         self._plain = not self.client and not self._extensions
@@ -196,8 +193,6 @@ class WebSocketLeg(asyncio.Protocol):
             handshake.set_exception(ConnectionError("the connection closed during the WebSocket handshake"))
         if self._receiver is not None:
             self._run(self._peer_gone)
-        if not self.finished.done():
-            self.finished.set_result(None)
         if self._on_lost is not None:
             self._on_lost(self)
 

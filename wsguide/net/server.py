@@ -225,14 +225,11 @@ class Server:
             leg.shutdown()  # answers a Close the Worker still holds, too
         for conn in list(self._connections):
             conn.shutdown()
-        ends = [leg.finished for leg in self._legs]
         self._drained = asyncio.Event()
-        if not self._connections:
-            self._drained.set()
+        self._check_drained()
         try:
             async with asyncio.timeout(CLOSE_GRACE):
-                await asyncio.gather(*ends, return_exceptions=True)
-                await self._drained.wait()  # connections finish their current answer
+                await self._drained.wait()  # sockets close, connections finish their current answer
         except TimeoutError:
             logger.warning("wsguide: some connections did not close within %s s; dropped them", CLOSE_GRACE)
             for leg in list(self._legs):
@@ -298,13 +295,20 @@ class Server:
 
     def _connection_lost(self, conn: HttpConnection) -> None:
         self._connections.discard(conn)
-        if not self._connections and self._drained is not None:
+        self._check_drained()
+
+    def _leg_lost(self, leg: WebSocketLeg) -> None:
+        self._legs.discard(leg)
+        self._check_drained()
+
+    def _check_drained(self) -> None:
+        if self._drained is not None and not self._connections and not self._legs:
             self._drained.set()
 
     def _make_leg(self, protocol: Any) -> WebSocketLeg:
         from .leg import WebSocketLeg
 
-        leg = WebSocketLeg(protocol, log=self.log, unsent_limit=self.limits.unsent, on_lost=self._legs.discard)
+        leg = WebSocketLeg(protocol, log=self.log, unsent_limit=self.limits.unsent, on_lost=self._leg_lost)
         self._legs.add(leg)
         return leg
 
