@@ -48,6 +48,12 @@ def _banner(srv: Any, file: str, args: argparse.Namespace, bindings: dict[str, A
         lines.append(f"  storage: {args.folder_lock.folder} (locked: one wsguide process at a time)")
     if getattr(srv, "assets", None) is not None:
         lines.append(f"  static files: {srv.assets} (served before the Worker for GET requests)")
+    origins = srv.origins
+    if origins.any:
+        lines.append("  WebSockets: pages from any origin may connect (--allowed-origin '*')")
+    else:
+        extra = "".join(f", {o}" for o in sorted(origins.extra))
+        lines.append(f"  WebSockets: pages served by this server{extra} may connect; others get 403")
     if args.host in ("0.0.0.0", "::"):
         lines.append(f"  Ready on http://<this machine's address>:{srv.port}  (and {srv.url})")
     else:
@@ -64,8 +70,8 @@ async def _dev(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"WARNING: serving on {args.host}: anyone who can reach this machine can open the "
-            "Worker and join its WebSockets. Do this only on a classroom network you trust; "
-            "use --allowed-origin to restrict which pages may connect.",
+            "Worker and join its WebSockets. Do this only on a classroom network you trust. "
+            "Browser pages from other sites are refused unless you add them with --allowed-origin.",
             file=sys.stderr,
         )
     options: dict[str, Any] = {}
@@ -98,8 +104,13 @@ async def _dev(args: argparse.Namespace) -> int:
             log=WorkerLog(echo=sys.stderr),
             **options,
         )
-    except PortInUseError as exc:
-        print(f"error: {exc.strerror} (try --port 0, or another --port)", file=sys.stderr)
+    except PortInUseError:
+        print(
+            f"error: port {args.port} on {args.host} is already in use (another wsguide dev, "
+            "wrangler dev, or some other program?). Stop it, or pick another port: --port 0 "
+            "lets the system choose a free one.",
+            file=sys.stderr,
+        )
         if args.folder_lock is not None:
             args.folder_lock.release()
         return 2
@@ -140,7 +151,11 @@ def main(argv: list[str] | None = None) -> int:
     dev.add_argument("--do", action="append", metavar="BINDING=Class", help="bind a Durable Object class (repeatable)")
     dev.add_argument("--persist-to", metavar="DIR", help="where Durable Object storage lives (default ./.wsguide)")
     dev.add_argument("--in-memory", action="store_true", help="keep Durable Object storage in memory only")
-    dev.add_argument("--allowed-origin", action="append", metavar="ORIGIN", help="only accept requests from this Origin (repeatable)")
+    dev.add_argument(
+        "--allowed-origin", action="append", metavar="ORIGIN",
+        help="also accept WebSockets from pages of this origin, e.g. http://host:8000 (repeatable; '*' for any "
+        "page). By default only pages served by this server (and clients that send no Origin) may connect",
+    )
     dev.add_argument("--hibernate-after", type=float, metavar="SECONDS", help="idle time before a Durable Object hibernates (default 10)")
     from .export import cli as export_cli
     from .lint import cli as lint_cli

@@ -193,12 +193,21 @@ class _Body:
 
     _body: bytes | None
     bodyUsed: bool
+    #: A streamed body not read yet (an async iterable of bytes/str chunks), or None.
+    _stream: Any = None
 
     @property
     def body(self) -> bytes | None:
         return self._body
 
-    def _take(self) -> bytes:
+    async def _read_stream(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            chunks = [c.encode() if isinstance(c, str) else bytes(c) async for c in stream]
+            self._body = b"".join(chunks)
+
+    async def _take(self) -> bytes:
+        await self._read_stream()
         if self.bodyUsed:
             raise JsTypeError("Body has already been used. It can only be used once. Use tee() first "
                               "if you need to read it twice.")
@@ -206,19 +215,19 @@ class _Body:
         return self._body or b""
 
     async def arrayBuffer(self) -> bytes:
-        return self._take()
+        return await self._take()
 
     async def bytes(self) -> Uint8Array:
-        return Uint8Array(self._take())
+        return Uint8Array(await self._take())
 
     async def text(self) -> str:
-        return self._take().decode("utf-8", errors="replace")
+        return (await self._take()).decode("utf-8", errors="replace")
 
     async def json(self) -> Any:
         return _json.loads(await self.text())
 
     async def blob(self) -> Blob:
-        return Blob([self._take()])
+        return Blob([await self._take()])
 
 
 _BODY_METHODS = ("arrayBuffer", "bytes", "text", "json", "blob", "clone")
@@ -306,8 +315,9 @@ class Response(_Body):
                 raise JsRangeError(MSG_WS_NEEDS_101)
         elif not 200 <= status <= 599:
             raise JsRangeError(MSG_STATUS_RANGE)
-        data = _body_bytes(body)
-        if status in _NULL_BODY_STATUSES and data:
+        stream = body if hasattr(body, "__aiter__") else None
+        data = None if stream is not None else _body_bytes(body)
+        if status in _NULL_BODY_STATUSES and (data or stream is not None):
             raise JsTypeError(MSG_NULL_BODY)
         self.status = status
         # As in JavaScript, a constructed Response has statusText "" unless given;
@@ -317,6 +327,8 @@ class Response(_Body):
         if isinstance(body, str) and not self.headers.has("Content-Type"):
             self.headers.set("Content-Type", "text/plain;charset=UTF-8")
         self._body = None if status in _NULL_BODY_STATUSES else data
+        # wsguide: a streamed body (an async iterable of bytes or str chunks), sent chunked.
+        self._stream = stream
         self.socket: WebSocket | None = ws  # wsguide's own view: the socket, or None
         self.bodyUsed = False
         self.type = "default"

@@ -37,9 +37,12 @@ def serve(
     (``self.env.ROOMS``); their storage lives under ``persist`` (a folder,
     ``.wsguide`` by default; ``False`` keeps it in memory), and an idle object
     hibernates after ``hibernate_after`` seconds (10; ``False``: never).
-    Other options: ``name``, ``log``, ``echo_log``, ``allowed_origins``, ``assets``, and
-    ``pyodide=False`` (wsguide only: the Worker holds the runtime's objects directly, with
-    JavaScript's semantics — the parity tests' twin of a JavaScript Worker).
+    Browser pages may open WebSockets only when this server served them;
+    ``allowed_origins=["http://host:8000"]`` lets other pages in (``["*"]``: any).
+    Other options: ``name``, ``log``, ``echo_log``, ``assets``, ``limits`` (sizes and timeouts,
+    :class:`wsguide.net.Limits`), and ``pyodide=False`` (wsguide only: the Worker holds the
+    runtime's objects directly, with JavaScript's semantics — the parity tests' twin of a
+    JavaScript Worker).
     """
     bindings: dict[str, Any] = {}
     if durable_objects:

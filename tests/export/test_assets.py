@@ -130,7 +130,8 @@ async def http(port: int, request: str) -> tuple[str, dict[str, str], bytes]:
 
 
 def get(path: str, method: str = "GET") -> str:
-    return f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    # Connection: close — one request, then the server ends the connection (HTTP/1.1 keeps it alive).
+    return f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
 
 
 async def test_get_of_a_static_file_is_served_before_the_worker(site):

@@ -125,3 +125,63 @@ def _mask_fast(payload: bytes, mask: bytes) -> bytes:
     n = len(payload)
     key = (mask * (n // 4 + 1))[:n]
     return (int.from_bytes(payload, "big") ^ int.from_bytes(key, "big")).to_bytes(n, "big")
+
+
+# ----------------------------------------------------------------------------- raw HTTP/1.1
+class Answer:
+    """One HTTP response as it came off the wire."""
+
+    def __init__(self, status: int, reason: str, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+        self.reason = reason
+        self.header_list = headers
+        self.headers = {name.lower(): value for name, value in headers}
+        self.body = body
+
+    def __repr__(self) -> str:
+        return f"<Answer {self.status} {self.reason} {self.headers} {self.body[:60]!r}>"
+
+
+async def read_answer(reader: asyncio.StreamReader, *, method: str = "GET") -> Answer:
+    """Read one response (status, headers, and the body its framing says), bounded by TIMEOUT."""
+    head = await bounded(reader.readuntil(b"\r\n\r\n"), "a response head")
+    status_line, *lines = head.decode("latin-1").rstrip("\r\n").split("\r\n")
+    _version, status, *reason = status_line.split(" ", 2)
+    headers = [(n.strip(), v.strip()) for n, v in (line.split(":", 1) for line in lines)]
+    lower = {n.lower(): v for n, v in headers}
+    code = int(status)
+    body = b""
+    if method == "HEAD" or code in (100, 101, 204, 304):
+        pass
+    elif "content-length" in lower:
+        body = await bounded(reader.readexactly(int(lower["content-length"])), "the body")
+    elif lower.get("transfer-encoding", "").lower() == "chunked":
+        while True:
+            size = int((await bounded(reader.readline(), "a chunk size")).split(b";")[0], 16)
+            if size == 0:
+                await bounded(reader.readline(), "the end of the chunks")
+                break
+            body += await bounded(reader.readexactly(size), "a chunk")
+            await bounded(reader.readline(), "a chunk's end")
+    else:
+        body = await bounded(reader.read(), "a body that ends with the connection")
+    return Answer(code, reason[0] if reason else "", headers, body)
+
+
+async def open_http(port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    return await bounded(asyncio.open_connection("127.0.0.1", port), "TCP connect")
+
+
+def request_bytes(method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b"",
+                  version: str = "HTTP/1.1") -> bytes:
+    lines = [f"{method} {path} {version}"]
+    all_headers = {"Host": "127.0.0.1", **(headers or {})}
+    if body and "Content-Length" not in all_headers and "Transfer-Encoding" not in all_headers:
+        all_headers["Content-Length"] = str(len(body))
+    lines += [f"{k}: {v}" for k, v in all_headers.items() if v is not None]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+async def connection_ends(reader: asyncio.StreamReader, what: str) -> bytes:
+    """Read until the server closes the connection; returns what came before."""
+    return await bounded(reader.read(), what)

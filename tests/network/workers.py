@@ -115,3 +115,46 @@ class Raising(WorkerEntrypoint):
 
         server.addEventListener("message", on_message)
         return Response(None, status=101, web_socket=client)
+
+
+class Mirror(WorkerEntrypoint):
+    """Answers with what it received: method, path, body and a few headers (JSON)."""
+
+    async def fetch(self, request):
+        body = await request.text()
+        return Response.json({
+            "method": request.method.value,
+            "path": request.path,
+            "body": body,
+            "host": request.headers.get("Host"),
+            "content_type": request.headers.get("Content-Type"),
+        })
+
+
+class Slow(WorkerEntrypoint):
+    """A fetch that waits until the test says so (`Slow.release`), then answers "done"."""
+
+    started: asyncio.Event | None = None
+    release: asyncio.Event | None = None
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.started = asyncio.Event()
+        cls.release = asyncio.Event()
+
+    async def fetch(self, request):
+        cls = type(self)
+        cls.started.set()
+        await cls.release.wait()
+        return Response("done")
+
+
+class Streamer(WorkerEntrypoint):
+    """A streamed body: three chunks from an async generator (wsguide: sent chunked)."""
+
+    async def fetch(self, request):
+        async def chunks():
+            for part in ("one,", "two,", "three"):
+                yield part.encode()
+
+        return Response(chunks(), headers={"Content-Type": "text/plain"})

@@ -215,8 +215,6 @@ def _seen_by_target(*indices: int, version: bool = True) -> dict[str, tuple[Any,
 LOOPBACK = ("SELF / globalOutbound: workerd connects in-process without a handshake (no Connection, "
             "Sec-WebSocket-Key, -Version reach the target); wsguide's fetch()/WebSocket() make a real "
             "loopback handshake (deviation 15)")
-KEEP_ALIVE = ("workerd keeps the connection alive after a non-101 answer to an upgrade request; wsguide "
-              "closes it and says Connection: close (deviation 16)")
 IO_ERROR = ("Error: Cannot perform I/O on behalf of a different request. I/O objects (such as streams, "
             "request/response bodies, and others) created in the context of one request handler cannot be "
             "accessed from a different request's handler. This is a limitation of Cloudflare Workers which "
@@ -224,12 +222,6 @@ IO_ERROR = ("Error: Cannot perform I/O on behalf of a different request. I/O obj
 ATTACHMENT = "Error: A WebSocket 'attachment' cannot be larger than 16384 bytes.'attachment' was {} bytes."
 
 EXPECTED: dict[str, Expected] = {
-    "upgrade-check-426": Expected(KEEP_ALIVE, {
-        "more.mixed-case-upgrade.headers.connection": (ABSENT, "close"),
-    }),
-    "response-101-without-socket": Expected(KEEP_ALIVE, {
-        "headers.connection": (ABSENT, "close"),
-    }),
     "socket-returned-twice": Expected(
         "workerd forbids touching a WebSocket from another request (I/O error, then 500); wsguide has no "
         "per-request I/O context: the end is released, so accept() and returning it fail as after a "

@@ -31,6 +31,7 @@ from . import texts
 from .clonesize import structured_clone_size
 from .codec import decode_value, encode_value
 from .closing import validate_close
+from .connections import Pending, Transport, Vanished
 from .errors import JsError, JsTypeError
 from .events import CloseEvent, ErrorEvent, Event, EventTarget, MessageEvent, add_handler_properties
 from .isolate import Isolate, emit
@@ -40,28 +41,13 @@ from .states import Input, SocketState, next_state
 from .urls import validate_protocols, validate_ws_url
 from .values import Blob, js_string
 
-__all__ = ["HibernationOwner", "Transport", "WebSocket"]
-
-
-class Transport(Protocol):
-    """What the network layer gives a socket: ordered, non-blocking output.
-
-    ``send(item)`` queues one outgoing :class:`Message` or :class:`Close` (or
-    passes on a :class:`Disconnect`/:class:`Failure` of a spliced connection)
-    and must not block. ``start_reading(receiver)`` begins passing every
-    incoming item to ``receiver``, in order; it is called once, when the socket
-    is accepted, so frames that arrive earlier wait in the network.
-    """
-
-    def send(self, item: Item) -> None: ...
-
-    def start_reading(self, receiver: Callable[[Item], None]) -> None: ...
+__all__ = ["HibernationOwner", "Pending", "Transport", "WebSocket"]
 
 
 class HibernationOwner(Protocol):
     """A Durable Object that owns a hibernatable socket: it gets the socket's input."""
 
-    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> None: ...
+    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> Pending | None: ...
 
 
 class WebSocket(EventTarget):
@@ -359,12 +345,16 @@ class WebSocket(EventTarget):
         self._isolate.scheduler.call_soon(self.receive, item)
 
     # ------------------------------------------------------ incoming plumbing
-    def receive(self, item: Item) -> None:
-        """Handle one incoming item, from the peer end or the network, in order."""
+    def receive(self, item: Item) -> Pending | None:
+        """Handle one incoming item, from the peer end or the network, in order.
+
+        Returns what the owning Durable Object returns for a message that waits in
+        its queue (see :class:`Transport`), else ``None``.
+        """
         if self._state is SocketState.RELEASED or self._error is not None:
-            return
+            return None
         if isinstance(item, Message):
-            self._receive_message(item)
+            return self._receive_message(item)
         elif isinstance(item, Close):
             self._receive_close(item)
         elif isinstance(item, Disconnect):
@@ -373,19 +363,20 @@ class WebSocket(EventTarget):
             self._fail(item.error)
         elif isinstance(item, Opened):
             self.dispatchEvent(Event("open"))
+        return None
 
-    def _receive_message(self, item: Message) -> None:
+    def _receive_message(self, item: Message) -> Pending | None:
         if self._closed_incoming:
-            return
+            return None
         owner = self._owner
         if owner is not None:
-            owner.on_socket_input(self, item)
-            return
+            return owner.on_socket_input(self, item)
         self._received_data = True
         data = item.data
         if isinstance(data, bytes) and self._binary_type == "blob":
             data = Blob(data)
         self.dispatchEvent(MessageEvent("message", data=data))
+        return None
 
     def _receive_close(self, item: Close) -> None:
         if self._closed_incoming:
@@ -483,6 +474,16 @@ class WebSocket(EventTarget):
             transport.start_reading(origin.send)
             origin.start_reading(transport.send)
 
+    def abandon(self) -> None:
+        """The runtime could not hand this returned end to a client: it is released.
+
+        The handshake failed after the Worker's 101 (no ``Sec-WebSocket-Key``), or
+        the client left before the 101 reached it. The peer end then sees what a
+        vanished client is, :class:`Disconnect` (1006, not clean; a Durable
+        Object's ``webSocketClose`` runs and the socket leaves ``getWebSockets()``).
+        """
+        self.couple(Vanished(self._isolate))
+
     def attach(self, transport: Transport) -> None:
         """A ``fetch()`` upgrade's socket: its network is ``transport``, read once accepted."""
         self._transport = transport
@@ -505,6 +506,17 @@ class WebSocket(EventTarget):
         self._error = error
         self.dispatchEvent(ErrorEvent("error", message=Failure(error).message, error=error))
         self.dispatchEvent(CloseEvent("close", code=1006, reason=texts.CONNECT_FAILED_REASON, wasClean=False))
+
+    @property
+    def on_network(self) -> bool:
+        """wsguide only: a network connection (not the other end of a pair) is behind this socket."""
+        return self._transport is not None and hasattr(self._transport, "negotiated_extensions")
+
+    @property
+    def negotiated_extensions(self) -> str | None:
+        """wsguide only: the extensions the network connection under this socket agreed on
+        (``"permessage-deflate"``), whatever ``extensions`` says; None off the network."""
+        return getattr(self._transport, "negotiated_extensions", None)
 
     # ---------------------------------------------- attachments (Durable Objects)
     def serializeAttachment(self, value: Any) -> None:

@@ -44,7 +44,7 @@ from ..sdk.rpc import python_from_rpc, python_to_rpc
 from .state import MAX_SOCKETS, MSG_EVENT_TIMEOUT_EXCEEDED, DurableObjectState, WebSocketRequestResponsePair
 from .storage import DurableObjectStorage
 
-__all__ = ["HibernationBlocked", "ObjectHost", "Namespace"]
+__all__ = ["HibernationBlocked", "ObjectHost", "Namespace", "Taken"]
 
 MSG_NO_FETCH = "Handler does not export a fetch() function."
 #: workerd's error when a Python Durable Object lacks the method the runtime calls (RPC or a hook).
@@ -60,6 +60,32 @@ def _crossing(value: Any) -> Any:
 
 def _direct(value: Any) -> Any:
     return value
+
+
+class Taken:
+    """Done when the object starts on a socket's message: the socket may then read its next one.
+
+    Its callbacks run at once, not on a later turn, so that next message is queued
+    before the object finishes this one and the queue does not run dry in between.
+    """
+
+    __slots__ = ("_callbacks", "_done")
+
+    def __init__(self) -> None:
+        self._callbacks: list[Callable[[Taken], object]] = []
+        self._done = False
+
+    def add_done_callback(self, fn: Callable[[Taken], object]) -> None:
+        if self._done:
+            fn(self)
+        else:
+            self._callbacks.append(fn)
+
+    def set_done(self) -> None:
+        self._done = True
+        callbacks, self._callbacks = self._callbacks, []
+        for fn in callbacks:
+            fn(self)
 
 
 class HibernationBlocked(RuntimeError):
@@ -177,15 +203,23 @@ class ObjectHost:
         self._auto_times.pop(ws, None)
         ws.release_owner()
 
-    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> None:
-        """A hibernatable socket's input (called synchronously by the socket)."""
+    def on_socket_input(self, ws: WebSocket, item: Message | Closed | Failure) -> Taken | None:
+        """A hibernatable socket's input (called synchronously by the socket).
+
+        For a message, returns a :class:`Taken`, done once its event starts: the
+        network reads nothing more from that socket until then, so a client that
+        floods a slow object waits in its own socket; this queue holds at most one
+        message of it beyond the one being handled.
+        """
         pair = self.auto_response
         if pair is not None and isinstance(item, Message) and item.data == pair.request:
             # Answered here, without waking the object or calling webSocketMessage.
             self._auto_times[ws] = _dt.datetime.now(_dt.timezone.utc)
             ws.send_auto_response(pair.response)
-            return
-        self.submit("ws", (ws, item), None, frozenset())
+            return None
+        taken = Taken() if isinstance(item, Message) else None
+        self.submit("ws", (ws, item, taken), None, frozenset())
+        return taken
 
     def abort(self, error: JsError) -> None:
         """The object failed (``abort()``, event timeout): drop it and disconnect its sockets."""
@@ -230,6 +264,11 @@ class ObjectHost:
                 kind, payload, fut, chain = entry
                 if fut is not None and fut.done():
                     continue
+                if kind == "ws" and payload[2] is not None:
+                    try:
+                        payload[2].set_done()  # taken: its socket may read the next message
+                    except Exception as exc:  # a bug of the network side; the object goes on
+                        self.ns.report(exc)
                 _inside.set(chain | {self})
                 try:
                     result = await self._run(kind, payload)
@@ -255,7 +294,7 @@ class ObjectHost:
         if kind == "hibernate":
             return self._hibernate()
         if kind == "ws":
-            ws, item = payload
+            ws, item, _taken = payload
             if ws not in self._tags:
                 return None  # forgotten: disconnected by abort(), or its close already handled
             try:
@@ -286,7 +325,7 @@ class ObjectHost:
                 return unwrap(python_to_rpc(result))
             if kind == "block":
                 return await maybe_await(payload())
-            return await self._ws_event(inst, *payload)
+            return await self._ws_event(inst, ws, item)
         finally:
             await self._await_blockers()
 

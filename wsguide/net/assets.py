@@ -25,6 +25,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
 
+from .http1 import HttpReply
+
 __all__ = ["assets_folder", "response_for", "static_file"]
 
 # Text types get an explicit charset, as Cloudflare serves them.
@@ -80,16 +82,10 @@ def static_file(root: Path, url_path: str) -> Path | None:
     return real
 
 
-def response_for(file: Path, method: str = "GET") -> Any:
-    """The HTTP response (a ``websockets`` Response) that sends ``file``; no body for ``HEAD``."""
-    from websockets.datastructures import Headers
-    from websockets.http11 import Response
-
+def response_for(file: Path) -> HttpReply:
+    """The reply that sends ``file`` (the HTTP side leaves the body out for ``HEAD``)."""
     body = file.read_bytes()
     content_type = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
     if content_type.startswith(_TEXT_TYPES):
         content_type += "; charset=utf-8"
-    headers = Headers(
-        [("Content-Type", content_type), ("Content-Length", str(len(body))), ("Connection", "close")]
-    )
-    return Response(200, "OK", headers, b"" if method == "HEAD" else body)
+    return HttpReply(200, "OK", [("Content-Type", content_type)], body)

@@ -11,18 +11,18 @@ The guide shows two ways for a Worker to open a WebSocket to a server:
   you ``accept()``; a refused upgrade is an ordinary Response with the
   server's real status, headers and body, and ``web_socket`` is ``None``.
 
-Plain HTTP goes through ``httpx``. Connections to loopback addresses ignore
+Plain HTTP goes through ``httpx``; WebSockets through :mod:`wsguide.net.connect`
+(the same leg as the server's side). Connections to loopback addresses ignore
 proxy environment variables (a classroom proxy must never swallow them).
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import urllib.parse
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core import isolate as _isolate
 from ..core import texts
@@ -31,9 +31,7 @@ from ..core.isolate import emit
 from ..core.states import SocketState
 from ..core.websocket import WebSocket
 from ..http import Headers, Request, Response
-
-if TYPE_CHECKING:
-    from .transport import NetworkTransport
+from .hosts import is_loopback
 
 __all__ = ["FetchError", "OutboundNetwork", "fetch"]
 
@@ -51,11 +49,12 @@ _HANDSHAKE_HEADERS = frozenset(
     }
 )
 
-def _ws_connect(*args: Any, **kwargs: Any) -> Any:
-    """``websockets.asyncio.client.connect``, imported on first use."""
-    from websockets.asyncio.client import connect
+async def _ws_connect(url: str, **kwargs: Any) -> Any:
+    """Open an outbound WebSocket (:func:`wsguide.net.connect.open_websocket`), imported on
+    first use: keeps ``import wsguide`` fast."""
+    from .connect import open_websocket
 
-    return connect(*args, **kwargs)
+    return await open_websocket(url, **kwargs)
 
 
 # Keep outbound connections' tasks alive (the loop only holds weak references).
@@ -64,22 +63,6 @@ _live: set[Any] = set()
 
 class FetchError(JsTypeError):
     """``fetch()`` could not reach the server at all (a rejected promise on Workers)."""
-
-
-def is_loopback(host: str | None) -> bool:
-    if not host:
-        return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _proxy_for(url: str) -> Any:
-    host = urllib.parse.urlsplit(url).hostname
-    return None if is_loopback(host) else True
 
 
 # ----------------------------------------------------------------------------
@@ -146,7 +129,6 @@ async def _fetch_http(url: str, request: Request, redirect: str, timeout: float)
 
 
 async def _fetch_upgrade(url: str, request: Request, iso: _isolate.Isolate, timeout: float) -> Response:
-    from .transport import NetworkTransport, use_workerd_close_reasons
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
     compat = iso.compat
@@ -159,17 +141,13 @@ async def _fetch_upgrade(url: str, request: Request, iso: _isolate.Isolate, time
     compress = bool(compat.web_socket_compression and wanted and "permessage-deflate" in wanted)
     try:
         async with asyncio.timeout(timeout):
-            conn = await _ws_connect(
+            leg, response = await _ws_connect(
                 ws_url,
-                additional_headers=extra,
-                subprotocols=protocols or None,
-                compression=None,
-                extensions=_deflate_offer() if compress else None,
+                subprotocols=protocols,
+                offer_deflate=compress,
+                headers=extra,
                 max_size=compat.max_message_size,
-                proxy=_proxy_for(ws_url),
-                ping_interval=None,
-                user_agent_header=None,
-                open_timeout=None,
+                log=iso.log,
             )
     except InvalidStatus as exc:
         r = exc.response
@@ -181,41 +159,13 @@ async def _fetch_upgrade(url: str, request: Request, iso: _isolate.Isolate, time
         return Response(body, status=status, status_text=r.reason_phrase, headers=headers)
     except (OSError, InvalidHandshake, TimeoutError) as exc:
         raise FetchError(f"fetch failed: WebSocket upgrade to {url} failed ({exc})") from exc
-    use_workerd_close_reasons(conn.protocol)
     ws = WebSocket.awaiting(iso)
-    transport = NetworkTransport(conn, limit=compat.max_message_size)
     # workerd (observed, findings F7): a fetched socket reports "" for protocol and
     # extensions, whatever was negotiated; the 101 Response's headers carry the real values.
-    ws.attach(transport)
-    _keep(conn, transport)
+    ws.attach(leg)
     # statusText is the wire's reason phrase ("Switching Protocols"), as on workerd.
-    return Response(None, status=101, status_text=conn.response.reason_phrase,
-                    headers=Headers(conn.response.headers), web_socket=ws)
-
-
-def _deflate_offer() -> list[Any]:
-    """workerd offers a bare ``permessage-deflate`` (no ``client_max_window_bits``) on
-    ``fetch()`` upgrades and ``new WebSocket()`` (tests/parity, findings F7/F11)."""
-    from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
-
-    return [ClientPerMessageDeflateFactory(client_max_window_bits=None, compress_settings={"memLevel": 5})]
-
-
-def _keep(conn: Any, transport: NetworkTransport) -> None:
-    _live.add(conn)
-    conn_ref = conn
-
-    async def forget() -> None:
-        try:
-            await conn_ref.wait_closed()
-            if transport.reader is not None:
-                await transport.finished
-        finally:
-            _live.discard(conn_ref)
-
-    task = asyncio.ensure_future(forget())
-    _live.add(task)
-    task.add_done_callback(_live.discard)
+    return Response(None, status=101, status_text=response.reason_phrase,
+                    headers=Headers(response.headers), web_socket=ws)
 
 
 # ----------------------------------------------------------------------------
@@ -263,22 +213,17 @@ class OutboundNetwork:
 async def _connect(ws: WebSocket) -> None:
     from websockets.exceptions import InvalidHandshake, InvalidStatus
 
-    from .transport import NetworkTransport, use_workerd_close_reasons
-
     compat = ws.isolate.compat
     url = ws.url or ""
     try:
-        conn = await _ws_connect(
-            url,
-            subprotocols=ws.offered_protocols or None,
-            compression=None,
-            extensions=_deflate_offer() if compat.web_socket_compression else None,
-            max_size=compat.max_message_size,
-            proxy=_proxy_for(url),
-            ping_interval=None,
-            user_agent_header=None,
-            open_timeout=30,
-        )
+        async with asyncio.timeout(30):
+            leg, response = await _ws_connect(
+                url,
+                subprotocols=ws.offered_protocols,
+                offer_deflate=compat.web_socket_compression,
+                max_size=compat.max_message_size,
+                log=ws.isolate.log,
+            )
     except InvalidStatus as exc:
         ws.connection_failed(JsTypeError(MSG_BAD_STATUS.format(status=exc.response.status_code)))
         return
@@ -286,14 +231,11 @@ async def _connect(ws: WebSocket) -> None:
         ws.connection_failed(JsTypeError(f"Failed to establish the WebSocket connection: {exc}"))
         return
     if ws.state is SocketState.RELEASED:  # close() raced the handshake
-        await conn.close()
+        leg.close(1000, "")
         ws.connection_failed(JsError(texts.NETWORK_LOST))
         return
-    use_workerd_close_reasons(conn.protocol)
-    transport = NetworkTransport(conn, limit=compat.max_message_size)
-    _keep(conn, transport)
     ws.connection_opened(
-        transport,
-        conn.response.headers.get("Sec-WebSocket-Protocol"),
-        conn.response.headers.get("Sec-WebSocket-Extensions"),
+        leg,
+        response.headers.get("Sec-WebSocket-Protocol"),
+        response.headers.get("Sec-WebSocket-Extensions"),
     )

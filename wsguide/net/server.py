@@ -1,16 +1,19 @@
-"""Run a Worker locally: ``Server``, like ``wrangler dev``, on ``websockets``.
+"""Run a Worker locally: ``Server``, like ``wrangler dev``.
 
-Every HTTP request goes to the Worker's ``fetch(request)``; its Response decides
-what the client gets. A ``101`` response with ``web_socket=client`` *couples*
-that end to the network connection: from then on what the Worker's ``server``
-end sends goes out on the wire, and what the client sends arrives as events.
+Every HTTP request goes to the Worker's ``fetch(request)``; its Response
+decides what the client gets. A ``101`` response with ``web_socket=client``
+*couples* that end to the network connection: from then on what the Worker's
+``server`` end sends goes out on the wire, and what the client sends arrives
+as events.
 
-The network leg is thin on purpose. All WebSocket rules live in
-:mod:`wsguide.core.websocket`; the server builds a
-:class:`~wsguide.http.Request`, calls the Worker in its isolate, turns its
-Response into bytes on the wire (:mod:`wsguide.net.transport` carries the
-WebSocket), and isolates every failure of the Worker (500 for HTTP, close 1011
-for a socket) so the server keeps serving everyone else.
+The server is thin on purpose. HTTP/1.1 is :mod:`wsguide.net.http1` (on
+``h11``), the handshake :mod:`wsguide.net.upgrade`, the WebSocket leg
+:mod:`wsguide.net.leg` (on ``websockets``' sans-I/O protocol), and every
+WebSocket rule lives in :mod:`wsguide.core.websocket`. What stays here: the
+server's life (start, addresses, close), building the Worker's
+:class:`~wsguide.http.Request`, calling the Worker in its isolate, turning its
+Response into a reply, and isolating every failure of the Worker (500 for HTTP,
+close 1011 for a socket) so the server keeps serving everyone else.
 
 Bindings (``self.env.X``) are given as factories, so layers above this one —
 Durable Objects — plug in without this module knowing them.
@@ -23,29 +26,27 @@ import contextvars
 import errno
 import logging
 import sys
-import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..core import texts
 from ..core.calls import maybe_await
 from ..core.compat import Compat
 from ..core.errors import JsError, PythonError
 from ..core.isolate import Isolate
 from ..core.log import WorkerLog
-from ..core import texts
-from ..http import Request, Response, reason_phrase
+from ..http import Headers, Request, Response, reason_phrase
 from . import printing
 from .assets import assets_folder, response_for, static_file
+from .http1 import HttpConnection, HttpReply, HttpRequest, Limits, error_reply
+from .origins import OriginPolicy, refusal_text
 from .worker import Env, ExecutionContext, resolve_worker, worker_name
 
-if TYPE_CHECKING:  # websockets is imported on first use: keeps `import wsguide` fast
-    from websockets.asyncio.server import ServerConnection
-    from websockets.http11 import Request as _WsRequest
-    from websockets.http11 import Response as _WsResponse
+if TYPE_CHECKING:
+    from .leg import WebSocketLeg
+    from .upgrade import Upgrade
 
-    from .transport import NetworkTransport
-
-__all__ = ["BindingFactory", "PortInUseError", "Server", "running", "shutdown_all"]
+__all__ = ["BindingFactory", "Limits", "PortInUseError", "Server", "running", "shutdown_all"]
 
 #: Makes one binding of ``env`` for a server when it starts (e.g. a Durable Object namespace).
 BindingFactory = Callable[["Server"], Any]
@@ -55,6 +56,9 @@ logger = logging.getLogger("wsguide")
 MSG_ERROR_RESPONSE = (
     "Return value from serve handler must not be an error response (like Response.error())"
 )
+
+#: Seconds ``close()`` waits for connections to end before dropping them.
+CLOSE_GRACE = 10.0
 
 
 class PortInUseError(OSError):
@@ -80,11 +84,6 @@ async def shutdown_all() -> int:
     return len(servers)
 
 
-_UPGRADE_RESERVED = frozenset(
-    {"upgrade", "connection", "sec-websocket-accept", "sec-websocket-extensions", "content-length"}
-)
-
-
 class Server:
     """A Worker served on ``http://host:port``. Create it with :func:`wsguide.serve`."""
 
@@ -107,6 +106,7 @@ class Server:
         echo_log: bool = True,
         allowed_origins: Iterable[str] | None = None,
         assets: Any = None,
+        limits: Limits | None = None,
         pyodide: bool = True,
     ) -> None:
         self.worker = worker
@@ -123,20 +123,21 @@ class Server:
         self.isolate.pyodide = pyodide
         self.isolate.captures_print = True
         self.errors: list[BaseException] = []
-        self.allowed_origins = set(allowed_origins) if allowed_origins else None
+        #: Which browser pages may open WebSockets (:mod:`wsguide.net.origins`).
+        self.origins = OriginPolicy(allowed_origins)
+        #: What one connection may cost: sizes and timeouts (:class:`~wsguide.net.http1.Limits`).
+        self.limits = limits or Limits()
         self._env_init = env
         self._binding_factories = dict(bindings or {})
         #: The bindings made at start, by name (also reachable as ``env.<name>``).
         self.bindings: dict[str, Any] = {}
         #: The Worker's ``env``: a JavaScript object of its bindings (the isolate holds it too).
         self.env: Env = Env()
-        self._ws_server: Any = None
-        # The Worker's Response (and its socket) for each connection being upgraded,
-        # from process_request to the connection handler. Weak: a handshake that
-        # fails leaves nothing behind.
-        self._pending: weakref.WeakKeyDictionary[Any, tuple[Response, Any]] = weakref.WeakKeyDictionary()
+        self._server: asyncio.Server | None = None
+        self._connections: set[HttpConnection] = set()
+        self._legs: set[WebSocketLeg] = set()
+        self._drained: asyncio.Event | None = None  # set when the last connection ends (close())
         self._tasks: set[asyncio.Future[Any]] = set()
-        self._transports: set[NetworkTransport] = set()
         self._context = contextvars.copy_context()
         self._context.run(self.isolate.enter)
 
@@ -152,7 +153,7 @@ class Server:
 
     # -- lifecycle ------------------------------------------------------------
     async def start(self) -> Server:
-        if self._ws_server is not None:
+        if self._server is not None:
             return self
         printing.install()
         env = Env()
@@ -163,52 +164,31 @@ class Server:
         self.env = self.isolate.env = env
         for binding, factory in self._binding_factories.items():
             self.bindings[binding] = env[binding] = factory(self)
-        from websockets.asyncio.server import serve as _ws_serve
-        from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-
-        compat = self.compat
+        loop = asyncio.get_running_loop()
         try:
-            self._ws_server = await _ws_serve(
-                self._handle_connection,
-                self.host,
-                self._requested_port,
-                process_request=self._process_request,
-                process_response=self._process_response,
-                # workerd answers an offer of permessage-deflate with
-                # "permessage-deflate; client_max_window_bits=15" (findings F6).
-                compression=None,
-                extensions=(
-                    [ServerPerMessageDeflateFactory(client_max_window_bits=15, compress_settings={"memLevel": 5})]
-                    if compat.web_socket_compression
-                    else None
-                ),
-                max_size=compat.max_message_size,
-                server_header=None,
-                ping_interval=None,
-                open_timeout=30,
-                logger=logging.getLogger("wsguide.wire"),
-            )
+            self._server = await loop.create_server(self._connection, self.host, self._requested_port)
         except OSError as exc:
             if exc.errno in (errno.EADDRINUSE, getattr(errno, "WSAEADDRINUSE", -1)) or (
                 sys.platform == "win32" and getattr(exc, "winerror", None) == 10048
             ):
                 raise PortInUseError(
                     exc.errno,
-                    f"Port {self._requested_port} on {self.host} is already in use (maybe by a "
-                    "server started earlier in this notebook). Use port=0 to let the system pick "
-                    "a free port, stop the other server (await srv.close(), or await "
-                    "wsguide.shutdown_all()), or choose another port.",
+                    f"Port {self._requested_port} on {self.host} is already in use, by another program or "
+                    "by a server started earlier. Use port 0 to let the system pick a free port "
+                    "(--port 0 for wsguide dev), stop the other server (await srv.close(); in a notebook, "
+                    "await stop_all()), or choose another port.",
                 ) from None
             raise
+        self.origins.own(self.host, self.port)
         _running.add(self)
         return self
 
     @property
     def address(self) -> tuple[str, int]:
         """The ``(host, port)`` the server's socket is bound to."""
-        if self._ws_server is None:
+        if self._server is None:
             raise RuntimeError("the server is not started yet: await serve(...) first")
-        host, port = self._ws_server.sockets[0].getsockname()[:2]
+        host, port = self._server.sockets[0].getsockname()[:2]
         return host, port
 
     @property
@@ -235,39 +215,47 @@ class Server:
 
     @property
     def is_serving(self) -> bool:
-        return self._ws_server is not None and self._ws_server.is_serving()
+        return self._server is not None and self._server.is_serving()
 
     async def close(self) -> None:
         """Stop accepting, close open WebSockets (1001 going away), and wait."""
-        server = self._ws_server
+        server = self._server
         if server is None:
             return
         _running.discard(self)
-        for transport in list(self._transports):
-            transport.shutdown()  # answer Close frames the Worker still holds
-        server.close(close_connections=True)
+        server.close()
+        for leg in list(self._legs):
+            leg.shutdown()  # answers a Close the Worker still holds, too
+        for conn in list(self._connections):
+            conn.shutdown()
+        self._drained = asyncio.Event()
+        self._check_drained()
         try:
-            async with asyncio.timeout(10):
-                await server.wait_closed()
+            async with asyncio.timeout(CLOSE_GRACE):
+                await self._drained.wait()  # sockets close, connections finish their current answer
         except TimeoutError:
-            logger.warning("wsguide: some connections did not close within 10 s; dropped them")
+            logger.warning("wsguide: some connections did not close within %s s; dropped them", CLOSE_GRACE)
+            for leg in list(self._legs):
+                leg.abort()
+            for conn in list(self._connections):
+                conn.abort()
         for binding in self.bindings.values():
             closer = getattr(binding, "aclose", None)
             if closer is not None:
                 await closer()
         for task in list(self._tasks):
             task.cancel()
-        self._ws_server = None
+        self._server = None
 
     aclose = close
 
     def abort_connections(self) -> int:
         """Drop every open WebSocket connection without a Close frame, like a network
         failure (wsguide only: the peers see 1006). Returns how many were dropped."""
-        transports = list(self._transports)
-        for transport in transports:
-            transport.abort()
-        return len(transports)
+        legs = list(self._legs)
+        for leg in legs:
+            leg.abort()
+        return len(legs)
 
     def __await__(self):
         return self._await_start().__await__()
@@ -284,7 +272,7 @@ class Server:
         await self.close()
 
     def __repr__(self) -> str:
-        where = self.url if self._ws_server is not None else "not started"
+        where = self.url if self._server is not None else "not started"
         return f"<wsguide Server {self.name} {where}>"
 
     def track(self, task: asyncio.Future[Any]) -> None:
@@ -299,6 +287,40 @@ class Server:
     def worker_context(self) -> contextvars.Context:
         """A fresh copy of the context the Worker's code runs in (for a new task)."""
         return self._context.copy()
+
+    # -- connections ------------------------------------------------------------
+    def _connection(self) -> HttpConnection:
+        conn = HttpConnection(
+            self._handle, limits=self.limits, on_lost=self._connection_lost, on_client_left=self._client_left
+        )
+        self._connections.add(conn)
+        return conn
+
+    def _connection_lost(self, conn: HttpConnection) -> None:
+        self._connections.discard(conn)
+        self._check_drained()
+
+    def _leg_lost(self, leg: WebSocketLeg) -> None:
+        self._legs.discard(leg)
+        self._check_drained()
+
+    def _check_drained(self) -> None:
+        if self._drained is not None and not self._connections and not self._legs:
+            self._drained.set()
+
+    def _make_leg(self, protocol: Any) -> WebSocketLeg:
+        from .leg import WebSocketLeg
+
+        leg = WebSocketLeg(protocol, log=self.log, unsent_limit=self.limits.unsent, on_lost=self._leg_lost)
+        self._legs.add(leg)
+        return leg
+
+    def _client_left(self, request: HttpRequest) -> None:
+        self.log.write(
+            "warn",
+            f"The client closed the connection while the Worker's fetch() was handling "
+            f"{request.method} {request.target}.",
+        )
 
     # -- running the Worker ---------------------------------------------------
     def report(self, exc: BaseException) -> None:
@@ -320,136 +342,96 @@ class Server:
         )
         return await task
 
-    async def _process_request(self, connection: ServerConnection, ws_request: _WsRequest) -> Any:
-        request = self._to_request(connection, ws_request)
-        if self.allowed_origins is not None:
-            origin = ws_request.headers.get("Origin")
-            if origin is not None and origin not in self.allowed_origins:
-                return _http_response(403, f"Origin {origin} is not allowed to connect to this server.\n")
-        if self.assets is not None and ws_request.method in ("GET", "HEAD"):
-            found = static_file(self.assets, ws_request.path)
+    async def _handle(self, req: HttpRequest) -> HttpReply | Upgrade:
+        headers = Headers(req.headers)
+        upgrade = (headers.get("Upgrade") or "").lower() == "websocket"
+        if upgrade:
+            origin = headers.get("Origin")
+            if not self.origins.allows(origin, headers.get("Host")):
+                body = refusal_text(origin or "").encode()
+                return HttpReply(403, "Forbidden", [("Content-Type", "text/plain; charset=utf-8")], body)
+        if self.assets is not None and req.method in ("GET", "HEAD"):
+            found = static_file(self.assets, req.target)
             if found is not None:
-                return response_for(found, ws_request.method)
-        from .transport import use_workerd_close_reasons
-
-        use_workerd_close_reasons(connection.protocol)
+                return response_for(found)
+        try:
+            request = self._to_request(req, headers)
+        except TypeError:
+            return error_reply(501, "Unrecognized request method.")  # kj's answer
         # This runs in the connection's own task (its own context copy): enter the
         # Worker's isolate here rather than paying for another task.
         self.isolate.enter()
         try:
             response = await maybe_await(self._call(request, self.env, ExecutionContext(self.track)))
         except Exception as exc:
-            # workerd answers a plain 500 "Internal Server Error"; the learner sees
-            # the traceback in the Worker log (echoed to the terminal / cell).
+            # workerd answers a plain 500 "Internal Server Error" and closes the connection;
+            # the learner sees the traceback in the Worker log (echoed to the terminal / cell).
             self.report(exc)
             return _internal_error()
         try:
-            return self._check_response(connection, ws_request, response)
+            return self._reply(req, response, upgrade)
         except (TypeError, ValueError) as exc:
             self.report(exc)
             return _internal_error()
 
-    def _check_response(
-        self, connection: ServerConnection, ws_request: _WsRequest, response: Any
-    ) -> Any:
+    def _to_request(self, req: HttpRequest, headers: Headers) -> Request:
+        target = req.target
+        if target.startswith(("http://", "https://")):
+            url = target  # absolute form
+        else:
+            host = headers.get("Host") or f"{self._url_host}:{self.port}"  # HTTP/1.0 may omit it
+            url = f"http://{host}{target}"
+        method = req.method.upper()
+        # A GET or HEAD cannot carry a body in the Fetch API; a client's stray body is dropped.
+        body = req.body if req.body and method not in ("GET", "HEAD") else None
+        return Request(url, method=method, headers=headers, body=body)
+
+    def _reply(self, req: HttpRequest, response: Any, upgrade: bool) -> HttpReply | Upgrade:
         if response.type == "error":
             raise TypeError(MSG_ERROR_RESPONSE)
-        ws = response.socket
+        ws = response.socket  # resolve_worker made sure it is a Response (response_of)
         if ws is None:
-            return _to_ws_response(response)
-        if (ws_request.headers.get("Upgrade") or "").lower() != "websocket":
+            return _http_reply(response)
+        if not upgrade:
             raise TypeError(texts.RETURN_NO_UPGRADE)
+        coupled = True
         try:
             ws.check_returnable()
         except TypeError as exc:
             # workerd couples the socket after the 101 is on the wire, so these
             # errors drop the connection after the handshake (findings F9).
             self.report(exc)
-            self._pending[connection] = (response, None)
-            return None
-        self._pending[connection] = (response, ws)  # picked up by _handle_connection
-        ext = response.headers.get("Sec-WebSocket-Extensions")
-        if ext is not None and ext.strip() == "":
-            connection.protocol.available_extensions = []  # the Worker asked for no compression
-        return None  # let websockets complete the handshake (101)
+            coupled = False
+        from .upgrade import answer_upgrade
 
-    def _process_response(
-        self, connection: ServerConnection, ws_request: _WsRequest, ws_response: _WsResponse
-    ) -> None:
-        pending = self._pending.get(connection)
-        if pending is None or ws_response.status_code != 101:
-            return None
-        response = pending[0]
-        headers = ws_response.headers
-        if "Date" in headers:
-            del headers["Date"]  # workerd's 101 has none (findings F11)
-        # The subprotocol comes from the Worker's Response, never auto-selected.
-        if "Sec-WebSocket-Protocol" in headers:
-            del headers["Sec-WebSocket-Protocol"]
-        for name, value in response.headers.raw_items():
-            if name.lower() not in _UPGRADE_RESERVED:
-                headers[name] = value
-        return None
+        return answer_upgrade(
+            req,
+            response,
+            self.compat,
+            coupled=coupled,
+            make_leg=self._make_leg,
+            run=self.run_in_worker_context,
+            on_refused=self._handshake_refused,
+        )
 
-    def _to_request(self, connection: ServerConnection, ws_request: _WsRequest) -> Request:
-        from websockets.datastructures import Headers as _WsHeaders
-
-        host = ws_request.headers.get("Host") or f"{self._url_host}:{self.port}"
-        return Request(f"http://{host}{ws_request.path}", headers=_WsHeaders(ws_request.headers))
-
-    async def _handle_connection(self, conn: ServerConnection) -> None:
-        _, ws = self._pending.pop(conn, (None, None))
-        if ws is None:
-            conn.transport.abort()  # the Worker's socket could not be coupled
-            return
-        from .transport import NetworkTransport
-
-        transport = NetworkTransport(conn, limit=self.compat.max_message_size, log=self.log)
-        self._transports.add(transport)
-        try:
-            self.run_in_worker_context(ws.couple, transport)
-            # Keep the handler alive while the connection is open; websockets closes
-            # the connection when this returns.
-            await conn.wait_closed()
-            if transport.reader is not None:
-                await transport.finished
-            # Never accepted: nobody reads. If the Worker accepts later, the reader
-            # starts then, finds the connection closed and reports it.
-        finally:
-            self._transports.discard(transport)
+    def _handshake_refused(self, why: str) -> None:
+        self.log.write(
+            "warn",
+            f"The client's WebSocket handshake was refused after the Worker returned its 101 ({why}); "
+            "the Worker's socket sees the client vanish (close 1006).",
+        )
 
 
-def _internal_error() -> _WsResponse:
-    from websockets.datastructures import Headers as _WsHeaders
-    from websockets.http11 import Response as _WsResponse
-
-    body = b"Internal Server Error"
-    # Connection: close like every other non-101 answer (one request per connection).
-    headers = _WsHeaders([("Content-Length", str(len(body))), ("Connection", "close")])
-    return _WsResponse(500, "Internal Server Error", headers, body)
+def _internal_error() -> HttpReply:
+    # workerd's body (findings F9): no Content-Type, then the connection closes.
+    return HttpReply(500, "Internal Server Error", [], b"Internal Server Error", close=True)
 
 
-def _http_response(status: int, body: str, content_type: str = "text/plain; charset=utf-8") -> _WsResponse:
-    from websockets.datastructures import Headers as _WsHeaders
-    from websockets.http11 import Response as _WsResponse
-
-    import http as _http
-
-    data = body.encode("utf-8")
-    headers = _WsHeaders([("Content-Type", content_type), ("Content-Length", str(len(data)))])
-    return _WsResponse(status, _http.HTTPStatus(status).phrase, headers, data)
+_HOP_BY_HOP = frozenset({"content-length", "transfer-encoding", "connection"})
 
 
-def _to_ws_response(response: Response) -> _WsResponse:
-    from websockets.datastructures import Headers as _WsHeaders
-    from websockets.http11 import Response as _WsResponse
-
-    body = response._body or b""
-    headers = _WsHeaders()
-    for name, value in response.headers.raw_items():
-        if name.lower() != "content-length":
-            headers[name] = value
-    headers["Content-Length"] = str(len(body))
-    headers["Connection"] = "close"
+def _http_reply(response: Response) -> HttpReply:
+    headers = [(n, v) for n, v in response.headers.raw_items() if n.lower() not in _HOP_BY_HOP]
     reason = response.statusText or reason_phrase(response.status)
-    return _WsResponse(response.status, reason, headers, body)
+    body = response._stream if response._stream is not None else (response._body or b"")
+    return HttpReply(response.status, reason, headers, body)

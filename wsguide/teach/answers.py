@@ -351,17 +351,15 @@ _UNKNOWN = object()
 
 
 def _negotiated(ws: WebSocket) -> Any:
-    """What the connection behind a pair end or a fetched socket negotiated (its 101's
-    ``Sec-WebSocket-Extensions``, ``None`` for none), or ``_UNKNOWN``.
+    """What the connection behind a pair end or a fetched socket negotiated (``None`` for
+    nothing), or ``_UNKNOWN`` when no network connection is behind it.
 
     On Workers these sockets report ``extensions`` as ``""`` whatever was negotiated (docs/
     findings.md F6, F7); wsguide models that, so the truth is read from the connection.
     """
-    conn = getattr(getattr(ws, "_transport", None), "conn", None)  # net.transport.NetworkTransport
-    response = getattr(conn, "response", None)
-    if response is None:
+    if not ws.on_network:
         return _UNKNOWN
-    return response.headers.get("Sec-WebSocket-Extensions")
+    return ws.negotiated_extensions
 
 
 def check_compression(subject: Any, expected: bool) -> Check:
