@@ -257,15 +257,6 @@ EXPECTED: dict[str, Expected] = {
             "worker.log[1].value.sec-websocket-accept": (ABSENT, "<accept>"),
             "worker.log[1].value.upgrade": (ABSENT, "websocket"),
         }),
-    "durable-object-hibernation": Expected(
-        "attachment size is JSON bytes, not V8's (deviation 10)", {
-            "worker.log[20].ok": (False, True),
-            "worker.log[20].error": (ATTACHMENT.format(16385), ABSENT),
-            "worker.log[20].errorClass": ("Error", ABSENT),
-            "worker.log[20].value": (ABSENT, None),
-            "worker.log[21].error": (ATTACHMENT.format(20006), ATTACHMENT.format(20002)),
-            "worker.log[22].value": (16379, 16380),
-        }),
 }
 
 RUN_NAMES = [r.name for r in RUNS]

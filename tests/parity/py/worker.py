@@ -71,9 +71,16 @@ def err_text(exc: Any) -> str | None:
     return js_error_string(exc)
 
 
+def _null(obj: Any) -> None:
+    """JavaScript's null is JSON's ``null``; anything else JSON cannot hold is an error."""
+    if obj is JS_NULL:
+        return None
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
 def js_json(value: Any) -> str:
     """``JSON.stringify(value)`` (used in labels)."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=_null)
 
 
 def jsonable(value: Any) -> Any:
@@ -493,7 +500,7 @@ def response_socket_without_101(request, env, ctx, r, url):
     r.call("resp.clone()", lambda: resp.clone().status)
 
     def which(ws):
-        return None if ws is None else "the same WebSocket" if ws is client else "another WebSocket"
+        return None if not ws else "the same WebSocket" if ws is client else "another WebSocket"
 
     r.call("new Response(resp).webSocket (resp as the body)", lambda: which(Response(resp).webSocket))
 
@@ -655,8 +662,8 @@ async def fetch_extensions_empty(request, env, ctx, r, url):
         r.note(f"{label}: resp.status", resp.status)
         r.note(f"{label}: resp Sec-WebSocket-Extensions", resp.headers.get("Sec-WebSocket-Extensions"))
         ws = resp.webSocket
-        r.note(f"{label}: resp.webSocket is null", ws is None)
-        if ws is None:
+        r.note(f"{label}: resp.webSocket is null", not ws)
+        if not ws:
             continue
         r.note(f"{label}: ws.readyState", ws.readyState)
         r.note(f"{label}: ws.extensions", ws.extensions)
@@ -684,7 +691,7 @@ async def fetch_upgrade(request, env, ctx, r, url):
     r.note("upstream resp.status", resp.status)
     r.note("upstream resp.statusText", resp.statusText)
     upstream = resp.webSocket
-    r.note("upstream webSocket is null", upstream is None)
+    r.note("upstream webSocket is null", not upstream)
     r.note("upstream.readyState before accept", upstream.readyState)
     r.call("upstream.accept()", lambda: upstream.accept(), upstream)
     client, server = WebSocketPair()
@@ -824,7 +831,7 @@ class Default(WorkerEntrypoint):
             rep = REPORTS.get(param(url, "id") or "")
             if rep is None:
                 return Response("unknown report id", status=404)
-            return Response(json.dumps(rep.data, ensure_ascii=False), headers={"Content-Type": "application/json"})
+            return Response(json.dumps(rep.data, ensure_ascii=False, default=_null), headers={"Content-Type": "application/json"})
         if name == "_target":
             return target(request, url)
         handler = SCENARIOS.get(name)
@@ -891,7 +898,7 @@ class HibernationRoom(DurableObject):
         r.call(f"{name}: ctx.getTags(server)", lambda: self.ctx.getTags(server))
         r.call(f"{name}: server.accept()", lambda: server.accept(), server)
         r.note(f"{name}: getWebSockets() names", self.names())
-        if self.ctx.getWebSocketAutoResponse() is None:
+        if not self.ctx.getWebSocketAutoResponse():
             r.call('setWebSocketAutoResponse("ping" → "pong")',
                    lambda: self.ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair("ping", "pong")))
         return Response(None, status=101, web_socket=client)
@@ -909,7 +916,7 @@ class HibernationRoom(DurableObject):
                     f"tags=[{js_join(tags)}]")
         elif message == "stamp":
             ts = self.ctx.getWebSocketAutoResponseTimestamp(ws)
-            ws.send(f"autoResponseTimestamp: {'Date' if isinstance(ts, _dt.datetime) else 'null' if ts is None else ts}")
+            ws.send(f"autoResponseTimestamp: {'Date' if isinstance(ts, _dt.datetime) else 'null' if not ts else ts}")
         else:
             ws.send(f"echo {message}")
 
