@@ -1,16 +1,18 @@
-"""Shared test set-up: the `browser` and `workerd` markers.
+"""Shared test set-up: the `browser`, `workerd` and `autobahn` markers.
 
 Some tests need tools that pip does not install:
 
 - `@pytest.mark.browser` needs Chromium (``/usr/bin/chromium``, or the path in
   ``WSGUIDE_CHROMIUM``) and the ``playwright`` module;
 - `@pytest.mark.workerd` needs Cloudflare's ``workerd`` binary from
-  ``tests/parity/node_modules`` (``npm ci`` in ``tests/parity``).
+  ``tests/parity/node_modules`` (``npm ci`` in ``tests/parity``);
+- `@pytest.mark.autobahn` needs the Autobahn testsuite's ``wstest`` (Python 2.7)
+  in ``.cache/autobahn`` (``python3 benchmarks/autobahn/run.py --install``).
 
 Without them those tests are skipped, with the reason in the summary. CI sets
-``WSGUIDE_REQUIRE_BROWSER=1`` / ``WSGUIDE_REQUIRE_WORKERD=1``: then a missing
-tool makes the test fail (an error at set-up) with the same reason, so a CI run
-can never pass by skipping them.
+``WSGUIDE_REQUIRE_BROWSER=1`` / ``WSGUIDE_REQUIRE_WORKERD=1`` /
+``WSGUIDE_REQUIRE_AUTOBAHN=1``: then a missing tool makes the test fail (an
+error at set-up) with the same reason, so a CI run can never pass by skipping them.
 
 Tests get the tools' paths from the fixtures ``chromium_executable`` and
 ``workerd_executable``; using a fixture applies the same skip-or-fail rule,
@@ -30,9 +32,12 @@ TESTS_DIR = Path(__file__).resolve().parent
 DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 PARITY_BIN = TESTS_DIR / "parity" / "node_modules" / ".bin"
 
+AUTOBAHN_SCRIPT = TESTS_DIR.parent / "benchmarks" / "autobahn" / "run.py"
+
 REQUIRE_ENV = {
     "browser": "WSGUIDE_REQUIRE_BROWSER",
     "workerd": "WSGUIDE_REQUIRE_WORKERD",
+    "autobahn": "WSGUIDE_REQUIRE_AUTOBAHN",
 }
 
 _OFF = {"", "0", "false", "no", "off"}
@@ -79,11 +84,28 @@ def workerd_missing(exists=Path.is_file, platform: str = sys.platform) -> str | 
     return f"workerd not found at {path} (run `npm ci` in tests/parity)"
 
 
+def load_autobahn(script: Path = AUTOBAHN_SCRIPT):
+    """benchmarks/autobahn/run.py as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("wsguide_autobahn_run", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def autobahn_missing(script: Path = AUTOBAHN_SCRIPT) -> str | None:
+    """Why Autobahn tests cannot run here (wstest not installed), or None when they can."""
+    if not script.is_file():
+        return f"no Autobahn runner at {script}"
+    return load_autobahn(script).missing_reason()
+
+
 def missing_reason(kind: str) -> str | None:
     if kind == "browser":
         return browser_missing()
     if kind == "workerd":
         return workerd_missing()
+    if kind == "autobahn":
+        return autobahn_missing()
     raise ValueError(f"unknown requirement {kind!r}")
 
 

@@ -1,8 +1,9 @@
-"""The `browser` and `workerd` markers from tests/conftest.py: skip here, fail in CI."""
+"""The `browser`, `workerd` and `autobahn` markers from tests/conftest.py: skip here, fail in CI."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -64,6 +65,32 @@ def test_workerd_missing_says_to_run_npm_ci(markers):
     assert markers.workerd_missing(exists=lambda p: True) is None
 
 
+@pytest.fixture(scope="module")
+def autobahn_runner(markers):
+    return markers.load_autobahn()
+
+
+def test_autobahn_missing_says_how_to_install_wstest(autobahn_runner, tmp_path):
+    reason = autobahn_runner.missing_reason(tmp_path)
+    assert f"wstest is not installed in {tmp_path}" in reason
+    assert "benchmarks/autobahn/run.py --install" in reason
+
+
+def test_autobahn_ready_when_the_install_matches_the_pins(autobahn_runner, tmp_path):
+    python = autobahn_runner.python2(tmp_path)
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    stamp = tmp_path / "installed.json"
+    stamp.write_text(json.dumps({"fingerprint": autobahn_runner.fingerprint()}))
+    assert autobahn_runner.missing_reason(tmp_path) is None
+    stamp.write_text(json.dumps({"fingerprint": "from other pins"}))
+    assert "other pins" in autobahn_runner.missing_reason(tmp_path)
+
+
+def test_autobahn_missing_when_the_runner_script_is_absent(markers, tmp_path):
+    assert "no Autobahn runner" in markers.autobahn_missing(tmp_path / "run.py")
+
+
 # ------------------------------------------------------------ the rule, end to end
 
 SAMPLE = """
@@ -77,6 +104,10 @@ def test_needs_workerd():
 def test_needs_browser():
     pass
 
+@pytest.mark.autobahn
+def test_needs_wstest():
+    pass
+
 def test_uses_fixture(chromium_executable):
     pass
 
@@ -88,7 +119,7 @@ def test_plain():
 def run_sample(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     (tmp_path / "conftest.py").write_text(CONFTEST.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
-    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser\n    workerd\n", encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser\n    workerd\n    autobahn\n", encoding="utf-8")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WSGUIDE_")}
     # A Chromium path that cannot exist, so the outcome is the same on every machine.
     environ.update(WSGUIDE_CHROMIUM=str(tmp_path / "no-chromium"), **env)
@@ -107,13 +138,17 @@ def run_sample(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
 def test_missing_tools_skip_with_reasons_by_default(tmp_path):
     result = run_sample(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "1 passed, 3 skipped" in result.stdout
+    assert "1 passed, 4 skipped" in result.stdout
     assert "workerd not found at" in result.stdout and "no-chromium" in result.stdout
+    assert "autobahn test skipped" in result.stdout
 
 
 def test_require_variables_turn_those_skips_into_failures(tmp_path):
-    result = run_sample(tmp_path, WSGUIDE_REQUIRE_BROWSER="1", WSGUIDE_REQUIRE_WORKERD="1")
+    result = run_sample(
+        tmp_path, WSGUIDE_REQUIRE_BROWSER="1", WSGUIDE_REQUIRE_WORKERD="1", WSGUIDE_REQUIRE_AUTOBAHN="1"
+    )
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "1 passed, 3 errors" in result.stdout
+    assert "1 passed, 4 errors" in result.stdout
+    assert "required by WSGUIDE_REQUIRE_AUTOBAHN but" in result.stdout
     assert "required by WSGUIDE_REQUIRE_WORKERD but workerd not found" in result.stdout
     assert "required by WSGUIDE_REQUIRE_BROWSER but Chromium not found" in result.stdout

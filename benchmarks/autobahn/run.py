@@ -590,6 +590,7 @@ def summarize(outdir: Path, agent: str, wall_seconds: float = float("inf")) -> d
                 "result": report.get("result", ""),
                 "close": report.get("resultClose", ""),
                 "remote_close_code": report.get("remoteCloseCode"),
+                "remote_close_reason": report.get("remoteCloseReason"),
             })
     return {
         "cases": sorted(index, key=_case_key),
@@ -679,6 +680,9 @@ def markdown(summary: dict) -> str:
         lines.append("")
         for f in run["failed"]:
             outcome = f["result"] if f["close"] in ("", f["result"]) else f"{f['result']} {f['close']}"
+            if f["remote_close_code"] is not None:
+                reason = f" {f['remote_close_reason']!r}" if f["remote_close_reason"] else ""
+                outcome += f" (the server's Close: {f['remote_close_code']}{reason})"
             lines.append(f"- **{f['case']}** {f['description']} — {outcome}")
         lines.append("")
     checked = [r for r in summary["runs"] if r["server"] == "wsguide" and r["groups"] in ALLOWED_FAILED]
