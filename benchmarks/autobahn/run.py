@@ -2,31 +2,34 @@
 """Autobahn|Testsuite (``wstest``) against wsguide and raw ``websockets``, in one run.
 
     python3 benchmarks/autobahn/run.py --install          # once: wstest into .cache/autobahn
-    .venv/bin/python benchmarks/autobahn/run.py           # default groups, both servers
-    .venv/bin/python benchmarks/autobahn/run.py --groups default,compression
-    .venv/bin/python benchmarks/autobahn/run.py --groups compression --servers wsguide
+    .venv/bin/python benchmarks/autobahn/run.py           # default groups, both servers (~1 min)
+    .venv/bin/python benchmarks/autobahn/run.py --groups default,compression-quick   # what CI runs
+    .venv/bin/python benchmarks/autobahn/run.py --groups compression   # 12.*, 13.* (10-20 min a server)
+    .venv/bin/python benchmarks/autobahn/run.py --cases 7.1.* --servers wsguide,workerd
 
 What it does:
 
 1. ``--install`` puts ``wstest`` into ``.cache/autobahn/`` (ignored by git). The
    Autobahn testsuite needs Python 2.7, which Debian bookworm no longer ships, so
-   the script takes CPython 2.7.18 from Debian bullseye: it runs ``apt-get
-   download`` against a private apt state (a ``bullseye main`` source on the
-   Debian mirror this machine already uses, checked with the system's Debian
-   keyring; nothing in ``/etc/apt`` or ``/var/lib/dpkg`` changes), checks each
-   ``.deb`` against the SHA-256 pinned in ``DEBS`` below and unpacks them with
-   ``dpkg-deb -x`` (no ``dpkg -i``, no root needed beyond what apt wants). pip
-   20.3.4 for Python 2 comes from the same place (``python-pip-whl``). Then that
-   pip installs ``autobahntestsuite`` and its dependencies from PyPI with
-   ``--require-hashes`` from ``requirements-py27.txt`` (every version pinned; two
-   packages are built from source, so a C compiler is needed). It is idempotent:
-   when ``.cache/autobahn/installed.json`` matches the pins it returns at once.
+   the script takes CPython 2.7.18 from Debian bullseye: ``apt-get download``
+   with a private apt state (a ``bullseye main`` source on the Debian mirror
+   this machine's apt already uses, or ``$WSGUIDE_DEBIAN_MIRROR``; signatures
+   checked with the system's Debian keyring; nothing in ``/etc/apt`` or the dpkg
+   database changes), each ``.deb`` checked against the SHA-256 pinned in
+   ``DEBS`` below and unpacked with ``dpkg-deb -x``. Debian's pip 20.3.4 for
+   Python 2 (``python-pip-whl``) installs the pinned pip, setuptools and wheel
+   (``requirements-py27-build.txt``), and that pip installs ``autobahntestsuite``
+   and its dependencies from PyPI (``requirements-py27.txt``); every file is
+   hash-checked (``--require-hashes``), nothing unpinned is fetched
+   (``--no-build-isolation``). Five of them are sdists; wsaccel and
+   zope.interface compile C, so ``cc`` is needed. About 20 s; when
+   ``.cache/autobahn/installed.json`` matches the pins it returns at once.
    Needs Linux x86-64 with ``apt-get``, ``dpkg-deb`` and ``cc``.
 
 2. For each group set on ``--groups`` and each server on ``--servers``, it starts
-   a fresh server on a free port of 127.0.0.1, waits for the line that says it
-   is ready (no sleeping), runs ``wstest --mode fuzzingclient`` against it, and
-   stops it by PID:
+   a fresh server on a free port of 127.0.0.1, waits for the server to say it is
+   ready (no sleeping), runs ``wstest --mode fuzzingclient`` against it, and stops
+   it by PID:
 
    * ``wsguide``: ``python -m wsguide dev benchmarks/autobahn/echo_worker.py``,
      the guide's echo Worker (examples/echo.py) with one change: it accepts
@@ -37,33 +40,37 @@ What it does:
      ``binaryType = "arraybuffer"``, so binary is echoed as binary;
    * ``raw``: ``benchmarks/anchor/py_server.py`` (plain ``websockets``, the same
      installed version, echoing with ``async for msg in ws: await ws.send(msg)``)
-     with permessage-deflate and the same 32 MiB message limit.
+     with permessage-deflate and the same 32 MiB message limit;
+   * ``workerd`` (only when named): Cloudflare's runtime from ``npm ci`` in
+     tests/parity, serving the same Worker in JavaScript (``echo_worker.js``);
+   * ``--url NAME=ws://...`` adds a server you started yourself.
 
-   Group sets: ``default`` is every case except 12.* and 13.* (including 9.*,
-   limits and performance); ``compression`` is 12.* and 13.*
-   (permessage-deflate); ``quick`` is ``default`` without 9.*.
-   ``--cases 7.*,5.1`` runs only the given cases instead (patterns as wstest
-   takes them).
+   Group sets (``GROUPS``): ``default`` is every case except 12.* and 13.*
+   (9.*, large messages, included: ~15 s a server); ``quick`` is ``default``
+   without 9.*; ``compression`` is 12.* and 13.* (permessage-deflate, 1000
+   messages of up to 128 KiB a case); ``compression-quick`` is those with
+   messages up to 8 KiB. ``--cases 7.1.*,5.1`` runs only those cases (wstest's
+   patterns: ``*`` is a wildcard and a pattern matches ids that start like it).
 
 3. It writes ``summary.json`` and ``summary.md`` into ``--out`` (default
-   ``.cache/autobahn/reports/latest``), beside wstest's own reports (one folder
-   per group set and server, with ``index.html``). For each run: the count of
-   each wstest verdict (OK, NON-STRICT, INFORMATIONAL, UNIMPLEMENTED, FAILED),
-   the FAILED cases with wstest's description of the case and of what went
-   wrong, and the seconds spent per top-level group.
+   ``.cache/autobahn/reports/latest``, replaced), beside wstest's own reports (one
+   folder per group set and server, with ``index.html``), and prints the
+   markdown. For each run: the count of each wstest verdict, the FAILED cases
+   with wstest's description of the case and of what went wrong, the seconds per
+   top-level group, and any case that did not run because the server died.
 
 Reading the result: ``OK`` and ``NON-STRICT`` are passes (NON-STRICT: allowed by
-RFC 6455 but not what the suite prefers, e.g. failing a bad message a frame
-later); ``INFORMATIONAL`` cases have no verdict (close codes echoed, etc.);
-``UNIMPLEMENTED`` means the server did not accept the extension the case needs;
-``FAILED`` is a protocol violation, or a case that did not complete.
+RFC 6455 but not what the suite prefers, e.g. failing a bad message before
+echoing the one before it); ``INFORMATIONAL`` cases have no verdict;
+``UNIMPLEMENTED`` means the server did not negotiate the extension the case
+needs; ``FAILED`` is a protocol violation, or a case that did not complete.
 
-Exit status: 0 when wsguide fails no case beyond ``ALLOWED_FAILED`` for the group
-set (7.1.5 in ``default``, which raw ``websockets`` fails too: it answers a Close
-that arrives in the middle of a fragmented message with 1002, where the suite
-wants the peer's code echoed; none in ``compression``); 1 otherwise; 2 when
-wstest is not installed or a server does not start. Raw ``websockets`` is the
-anchor: its failures are reported, never counted.
+Exit status: 0 when wsguide fails no case beyond ``ALLOWED_FAILED`` for its group
+set (7.1.5 in ``default`` and ``quick``, which raw ``websockets`` fails too: it
+answers a Close that arrives in the middle of a fragmented message with 1002,
+where the suite wants the peer's code echoed; none in the compression sets) and
+ran every case; 1 otherwise; 2 when wstest is not installed, a server does not
+start or wstest fails. The other servers are yardsticks: reported, never counted.
 """
 
 from __future__ import annotations
@@ -262,16 +269,34 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _os_release() -> dict[str, str]:
+    try:
+        text = Path("/etc/os-release").read_text(encoding="utf-8")
+    except OSError:
+        return {}
+    pairs = (line.partition("=") for line in text.splitlines() if "=" in line)
+    return {key: value.strip('"') for key, _, value in pairs}
+
+
 def debian_mirror() -> str:
     """The Debian archive this machine's apt already uses ($WSGUIDE_DEBIAN_MIRROR overrides)."""
     override = os.environ.get("WSGUIDE_DEBIAN_MIRROR", "").strip()
     if override:
         return override
+    # With apt's lists present, the archive says who it is (Origin and Label "Debian").
     out = _run(["apt-get", "indextargets", "--format", "$(REPO_URI)\t$(ORIGIN)\t$(LABEL)"]).stdout
     for line in out.splitlines():
         uri, _, rest = line.partition("\t")
         if rest == "Debian\tDebian" and uri.startswith(("http://", "https://")):
             return uri
+    # Before any `apt-get update`: the source of this Debian release's own suite.
+    release = _os_release()
+    if release.get("ID") == "debian" and release.get("VERSION_CODENAME"):
+        out = _run(["apt-get", "indextargets", "--no-release-info", "--format", "$(REPO_URI)\t$(RELEASE)"]).stdout
+        for line in out.splitlines():
+            uri, _, suite = line.partition("\t")
+            if suite == release["VERSION_CODENAME"] and uri.startswith(("http://", "https://")):
+                return uri
     raise AutobahnError(
         "found no Debian archive in this machine's apt sources (`apt-get indextargets`); "
         "set WSGUIDE_DEBIAN_MIRROR to one (the URL that ends in /debian)"
