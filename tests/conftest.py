@@ -21,6 +21,7 @@ with or without the marker.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import sys
@@ -84,6 +85,7 @@ def workerd_missing(exists=Path.is_file, platform: str = sys.platform) -> str | 
     return f"workerd not found at {path} (run `npm ci` in tests/parity)"
 
 
+@functools.lru_cache(maxsize=None)
 def load_autobahn(script: Path = AUTOBAHN_SCRIPT):
     """benchmarks/autobahn/run.py as a module (it is a script, not a package)."""
     spec = importlib.util.spec_from_file_location("wsguide_autobahn_run", script)
