@@ -3,9 +3,10 @@
 One run of ``benchmarks/autobahn/run.py`` per module: wstest's fuzzing client
 against wsguide (``wsguide dev``, the echo Worker) and against a plain
 `websockets` echo server, for the default groups (every case but 12.* and 13.*)
-and the short compression set (12.* and 13.* with messages up to 8 KiB; the full
-compression groups take about half an hour, so they are run by hand:
-``--groups compression``). Each test reads one fact from that run's summary.
+and the short compression set (12.* and 13.* with messages up to 8 KiB), about
+2 min 45 s in all on a 2-core VM. The full compression groups take 13 to 24 min
+per server there, so they are run by hand (``--groups compression``; figures in
+benchmarks/RESULTS.md). Each test reads one fact from that run's summary.
 
 Needs wstest (Python 2.7) in ``.cache/autobahn``: ``python3
 benchmarks/autobahn/run.py --install``. Skipped without it, failed when
