@@ -55,7 +55,11 @@ def failed(run: dict) -> list[str]:
 
 
 def explain(run: dict) -> str:
-    return "\n".join(f"  {c['case']}: {c['description']} -> {c['result']} {c['close']}" for c in run["failed"])
+    lines = []
+    for c in run["failed"]:
+        close = "" if c["remote_close_code"] is None else f" (server's Close: {c['remote_close_code']} {c['remote_close_reason'] or ''})"
+        lines.append(f"  {c['case']}: {c['description']} -> {c['result']}{close}")
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("groups", GROUPS)
