@@ -1,4 +1,4 @@
-"""Shared test set-up: the `browser`, `workerd` and `pyodide` markers.
+"""Shared test set-up: the `browser`, `workerd`, `pyodide` and `autobahn` markers.
 
 Some tests need tools that pip does not install:
 
@@ -9,12 +9,16 @@ Some tests need tools that pip does not install:
 - `@pytest.mark.pyodide` needs workerd and Pyodide from
   ``tests/pyodide_workerd/node_modules`` (``npm ci`` in ``tests/pyodide_workerd``) and the
   Python Workers SDK wheel pinned in ``tests/pyodide_workerd/requirements-sdk.txt``, downloaded
-  into ``tests/pyodide_workerd/.cache`` (``pip download``, see that file).
+  into ``tests/pyodide_workerd/.cache`` (``pip download``, see that file);
+- `@pytest.mark.autobahn` needs the Autobahn testsuite's ``wstest`` (Python 2.7)
+  in ``.cache/autobahn`` (``python3 benchmarks/autobahn/run.py --install``).
+(`wrangler` has its own marker in tests/export/conftest.py.)
 
 Without them those tests are skipped, with the reason in the summary. CI sets
 ``WSGUIDE_REQUIRE_BROWSER=1`` / ``WSGUIDE_REQUIRE_WORKERD=1`` /
-``WSGUIDE_REQUIRE_PYODIDE=1``: then a missing tool makes the test fail (an error
-at set-up) with the same reason, so a CI run can never pass by skipping them.
+``WSGUIDE_REQUIRE_PYODIDE=1`` / ``WSGUIDE_REQUIRE_AUTOBAHN=1``: then a missing tool makes
+the test fail (an error at set-up) with the same reason, so a CI run can never pass by
+skipping them.
 
 Tests get the tools' paths from the fixtures ``chromium_executable``,
 ``workerd_executable`` and ``pyodide_toolchain``; using a fixture applies the
@@ -23,6 +27,7 @@ same skip-or-fail rule, with or without the marker.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import re
@@ -36,10 +41,13 @@ DEFAULT_CHROMIUM = Path("/usr/bin/chromium")
 PARITY_BIN = TESTS_DIR / "parity" / "node_modules" / ".bin"
 PYODIDE_WORKERD_DIR = TESTS_DIR / "pyodide_workerd"
 
+AUTOBAHN_SCRIPT = TESTS_DIR.parent / "benchmarks" / "autobahn" / "run.py"
+
 REQUIRE_ENV = {
     "browser": "WSGUIDE_REQUIRE_BROWSER",
     "workerd": "WSGUIDE_REQUIRE_WORKERD",
     "pyodide": "WSGUIDE_REQUIRE_PYODIDE",
+    "autobahn": "WSGUIDE_REQUIRE_AUTOBAHN",
 }
 
 _OFF = {"", "0", "false", "no", "off"}
@@ -119,6 +127,20 @@ def pyodide_missing(exists=Path.is_file, read_text=_read_text, platform: str = s
             f"--no-deps --require-hashes -r {requirements} -d {folder / '.cache'}`)"
         )
     return "; ".join(problems) or None
+@functools.lru_cache(maxsize=None)
+def load_autobahn(script: Path = AUTOBAHN_SCRIPT):
+    """benchmarks/autobahn/run.py as a module (it is a script, not a package)."""
+    spec = importlib.util.spec_from_file_location("wsguide_autobahn_run", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def autobahn_missing(script: Path = AUTOBAHN_SCRIPT) -> str | None:
+    """Why Autobahn tests cannot run here (wstest not installed), or None when they can."""
+    if not script.is_file():
+        return f"no Autobahn runner at {script}"
+    return load_autobahn(script).missing_reason()
 
 
 def missing_reason(kind: str) -> str | None:
@@ -128,6 +150,8 @@ def missing_reason(kind: str) -> str | None:
         return workerd_missing()
     if kind == "pyodide":
         return pyodide_missing()
+    if kind == "autobahn":
+        return autobahn_missing()
     raise ValueError(f"unknown requirement {kind!r}")
 
 

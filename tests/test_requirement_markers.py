@@ -1,8 +1,9 @@
-"""The `browser`, `workerd` and `pyodide` markers from tests/conftest.py: skip here, fail in CI."""
+"""The `browser`, `workerd`, `pyodide` and `autobahn` markers from tests/conftest.py: skip here, fail in CI."""
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -115,6 +116,30 @@ def test_ci_installs_the_pyodide_toolchain():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert "cd tests/pyodide_workerd && npm ci" in ci
     assert "--require-hashes -r tests/pyodide_workerd/requirements-sdk.txt" in ci
+@pytest.fixture(scope="module")
+def autobahn_runner(markers):
+    return markers.load_autobahn()
+
+
+def test_autobahn_missing_says_how_to_install_wstest(autobahn_runner, tmp_path):
+    reason = autobahn_runner.missing_reason(tmp_path)
+    assert f"wstest is not installed in {tmp_path}" in reason
+    assert "benchmarks/autobahn/run.py --install" in reason
+
+
+def test_autobahn_ready_when_the_install_matches_the_pins(autobahn_runner, tmp_path):
+    python = autobahn_runner.python2(tmp_path)
+    python.parent.mkdir(parents=True)
+    python.write_text("")
+    stamp = tmp_path / "installed.json"
+    stamp.write_text(json.dumps({"fingerprint": autobahn_runner.fingerprint()}))
+    assert autobahn_runner.missing_reason(tmp_path) is None
+    stamp.write_text(json.dumps({"fingerprint": "from other pins"}))
+    assert "other pins" in autobahn_runner.missing_reason(tmp_path)
+
+
+def test_autobahn_missing_when_the_runner_script_is_absent(markers, tmp_path):
+    assert "no Autobahn runner" in markers.autobahn_missing(tmp_path / "run.py")
 
 
 # ------------------------------------------------------------ the rule, end to end
@@ -132,6 +157,8 @@ def test_needs_browser():
 
 @pytest.mark.pyodide
 def test_needs_pyodide():
+@pytest.mark.autobahn
+def test_needs_wstest():
     pass
 
 def test_uses_fixture(chromium_executable):
@@ -146,6 +173,7 @@ def run_sample(tmp_path: Path, **env: str) -> subprocess.CompletedProcess:
     (tmp_path / "conftest.py").write_text(CONFTEST.read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "test_sample.py").write_text(SAMPLE, encoding="utf-8")
     (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser\n    workerd\n    pyodide\n", encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmarkers =\n    browser\n    workerd\n    autobahn\n", encoding="utf-8")
     environ = {k: v for k, v in os.environ.items() if not k.startswith("WSGUIDE_")}
     # A Chromium path that cannot exist, so the outcome is the same on every machine.
     environ.update(WSGUIDE_CHROMIUM=str(tmp_path / "no-chromium"), **env)
@@ -174,5 +202,15 @@ def test_require_variables_turn_those_skips_into_failures(tmp_path):
     assert result.returncode == 1, result.stdout + result.stderr
     assert "1 passed, 4 errors" in result.stdout
     assert "required by WSGUIDE_REQUIRE_PYODIDE but" in result.stdout
+    assert "autobahn test skipped" in result.stdout
+
+
+def test_require_variables_turn_those_skips_into_failures(tmp_path):
+    result = run_sample(
+        tmp_path, WSGUIDE_REQUIRE_BROWSER="1", WSGUIDE_REQUIRE_WORKERD="1", WSGUIDE_REQUIRE_AUTOBAHN="1"
+    )
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "1 passed, 4 errors" in result.stdout
+    assert "required by WSGUIDE_REQUIRE_AUTOBAHN but" in result.stdout
     assert "required by WSGUIDE_REQUIRE_WORKERD but workerd not found" in result.stdout
     assert "required by WSGUIDE_REQUIRE_BROWSER but Chromium not found" in result.stdout
