@@ -41,6 +41,7 @@ from ..http import Request, Response
 from ..net.worker import response_of
 from ..sdk.http import Request as SdkRequest
 from ..sdk.rpc import python_from_rpc, python_to_rpc
+from .folder_lock import FolderLocked
 from .state import MAX_SOCKETS, MSG_EVENT_TIMEOUT_EXCEEDED, DurableObjectState, WebSocketRequestResponsePair
 from .storage import DurableObjectStorage
 
@@ -288,6 +289,10 @@ class ObjectHost:
         On Python Workers the error crosses to the caller as a JavaScript error (only its
         text travels: the Python exception stays with the object, which logs it as uncaught).
         """
+        if isinstance(exc, FolderLocked):
+            # Not the object's code failing but wsguide's own storage refusing to open (another
+            # process holds the folder): the caller gets it as it is, with the holder's PID.
+            return exc
         if kind not in ("fetch", "rpc") or not _isolate.current().pyodide or isinstance(exc, JsError):
             return exc
         self.ns.report(exc)
