@@ -1,4 +1,10 @@
-"""Helpers for the Durable Object tests: in-memory namespaces and bounded waits."""
+"""Helpers for the Durable Object tests: in-memory namespaces, bounded waits, a local client.
+
+The Durable Objects under test are written as Python Workers (``wsguide.workers``,
+``wsguide.js``, ``wsguide.ffi``). What is here runs outside them, on the host side: it
+uses wsguide's Python-side API (the namespace, the raw socket a stub's ``fetch`` returns).
+The few imports of wsguide internals that the tests need are kept in this one module.
+"""
 
 from __future__ import annotations
 
@@ -63,6 +69,7 @@ class Client:
 
 
 async def connect(stub: Any, path: str = "/") -> Client:
+    """Upgrade through a host-side stub; the client end (``resp.socket``, wsguide's own view) accepted here."""
     resp = await within(stub.fetch("http://do.test" + path, headers={"Upgrade": "websocket"}), "stub.fetch")
-    assert resp.status == 101 and resp.web_socket is not None
-    return Client(resp.web_socket)
+    assert resp.status == 101 and resp.socket is not None
+    return Client(resp.socket)

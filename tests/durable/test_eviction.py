@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wsguide import DurableObject
+from wsguide.workers import DurableObject
 from wsguide.durable import DurableObjectNamespace
 from wsguide.durable.databases import OpenDatabases
 from wsguide.durable.storage import DurableObjectStorage
