@@ -9,10 +9,15 @@ The few imports of wsguide internals that the tests need are kept in this one mo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from wsguide.durable import DurableObjectNamespace
+from wsguide.core.errors import JsError, JsRangeError, JsTypeError, PythonError  # noqa: F401 - for the tests
+from wsguide.durable import DurableObjectId, DurableObjectNamespace, HibernationBlocked  # noqa: F401
 from wsguide.durable.state import DurableObjectState
+from wsguide.core.log import LogLine, global_log
+from wsguide.http import Request as HostRequest  # noqa: F401 - the JavaScript Request a host-side stub takes
 
 WAIT = 3.0  # seconds: every wait in these tests is bounded by this
 
@@ -34,6 +39,39 @@ def bare_ctx(ns: DurableObjectNamespace, name: str = "t", *, max_sockets: int | 
     if max_sockets is not None:
         host.max_sockets = max_sockets
     return DurableObjectState(host)
+
+
+@contextmanager
+def errors_logged() -> Iterator[list[str]]:
+    """The error lines written while the block runs to the log of objects outside a server."""
+    seen: list[str] = []
+
+    def keep(line: LogLine) -> None:
+        if line.level == "error":
+            seen.append(line.text)
+
+    global_log.watch(keep)
+    try:
+        yield seen
+    finally:
+        global_log.unwatch(keep)
+
+
+async def settle(tasks: list[asyncio.Future[Any]]) -> None:
+    """Let ``tasks`` end (at most ``WAIT`` s, then cancel them) and retrieve their outcomes.
+
+    For a test's ``finally``: a failing test must not leave a task whose exception nobody
+    retrieved. When such a task is garbage-collected, asyncio logs it with a traceback; on
+    CPython 3.11.7 that logging, if it happens while pytest itself runs ``ast.parse`` to show
+    a failure, crashes pytest with ``INTERNALERROR … SystemError: AST constructor recursion
+    depth mismatch`` (CPython gh-106905, fixed in 3.11.8).
+    """
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=WAIT)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def within(awaitable: Any, what: str, timeout: float = WAIT) -> Any:

@@ -121,6 +121,8 @@ class ObjectHost:
         self._last_activity = 0.0
         self._idle: asyncio.Event | None = None
         self._drop_waiters: list[asyncio.Future[None]] = []
+        #: Set by ``abort()``: the error the event now running ends with.
+        self._aborted: JsError | None = None
 
     # -- what ctx reads ------------------------------------------------------------
     def sockets_newest_first(self) -> list[WebSocket]:
@@ -181,7 +183,13 @@ class ObjectHost:
         self.submit("ws", (ws, item), None, frozenset())
 
     def abort(self, error: JsError) -> None:
-        """The object failed (``abort()``, event timeout): drop it and disconnect its sockets."""
+        """The object failed (``abort()``, event timeout): drop it and disconnect its sockets.
+
+        The event now running ends with ``error``, whatever the object's code does after the
+        call: workerd stops the code at once (``DurableObjectState::abort`` breaks the output
+        gate and terminates execution), so the caller of a stub gets the abort ``Error`` itself.
+        """
+        self._aborted = error
         self.dropped()
         for fut in self._blockers:
             fut.cancel()
@@ -224,17 +232,23 @@ class ObjectHost:
                 if fut is not None and fut.done():
                     continue
                 _inside.set(chain | {self})
+                self._aborted = None
                 try:
                     result = await self._run(kind, payload)
                 except Exception as exc:
+                    aborted, self._aborted = self._aborted, None
                     if fut is not None:
                         if not fut.done():  # the caller may have given up (cancelled)
-                            fut.set_exception(self._crossing_error(kind, exc))
-                    else:
+                            fut.set_exception(aborted or self._crossing_error(kind, exc))
+                    elif aborted is None:
                         self.ns.report(exc)
                 else:
+                    aborted, self._aborted = self._aborted, None
                     if fut is not None and not fut.done():
-                        fut.set_result(result)
+                        if aborted is not None:
+                            fut.set_exception(aborted)
+                        else:
+                            fut.set_result(result)
         finally:
             self._queue.clear()
             self._qpos = 0
@@ -368,7 +382,8 @@ class ObjectHost:
                 self.ns.log_error(f"broken.dropped; jsg.Error: {error}")
                 self.abort(error)
             except Exception as exc:
-                self.ns.report(exc)
+                if self._aborted is None:  # the hook's own error; not ctx.abort() ending it
+                    self.ns.report(exc)
         finally:
             if not isinstance(item, Message):
                 self.forget(ws)
