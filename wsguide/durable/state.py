@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from ..core.errors import JsError, JsRangeError, JsTypeError
-from ..core.jsapi import JsInterface
+from ..core.jsapi import JS_NULL, JsInterface, JsNull
 from ..core.states import SocketState
 from ..core.websocket import WebSocket
 from ..core.pair import WebSocketRequestResponsePair
@@ -161,20 +161,26 @@ class DurableObjectState:
             raise JsRangeError(MSG_AUTO_RESPONSE_TOO_BIG.format(size=size))
         self._host.auto_response = pair
 
-    def getWebSocketAutoResponse(self) -> WebSocketRequestResponsePair | None:
-        return self._host.auto_response
+    # The three getters below answer JavaScript's null (jsnull), not undefined, when nothing is
+    # set: workerd returns a kj::Maybe, which jsg gives JavaScript as null (spec §7.2; the JS twin
+    # of parity run durable-object-hibernation tests `=== null`).
+    def getWebSocketAutoResponse(self) -> WebSocketRequestResponsePair | JsNull:
+        pair = self._host.auto_response
+        return JS_NULL if pair is None else pair
 
-    def getWebSocketAutoResponseTimestamp(self, ws: WebSocket) -> _dt.datetime | None:
-        """When ``ws`` last got an automatic response (a UTC datetime), or ``None``."""
-        return self._host.auto_response_time(ws)
+    def getWebSocketAutoResponseTimestamp(self, ws: WebSocket) -> _dt.datetime | JsNull:
+        """When ``ws`` last got an automatic response (a UTC datetime), or ``null``."""
+        when = self._host.auto_response_time(ws)
+        return JS_NULL if when is None else when
 
     def setHibernatableWebSocketEventTimeout(self, timeoutMs: int | None = None) -> None:
         if timeoutMs is not None and timeoutMs > MAX_EVENT_TIMEOUT_MS:
             raise JsError(MSG_EVENT_TIMEOUT)
         self._host.event_timeout_ms = timeoutMs or None
 
-    def getHibernatableWebSocketEventTimeout(self) -> int | None:
-        return self._host.event_timeout_ms
+    def getHibernatableWebSocketEventTimeout(self) -> int | JsNull:
+        ms = self._host.event_timeout_ms
+        return JS_NULL if ms is None else ms
 
     # -- concurrency and lifetime ----------------------------------------------
     def blockConcurrencyWhile(self, callback: Callable[[], Any]) -> asyncio.Future[Any]:
