@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from wsguide.core.errors import JsError, JsRangeError, JsTypeError, PythonError  # noqa: F401 - for the tests
+from wsguide.core.messages import Disconnect, Failure  # noqa: F401 - input a test gives a socket
+from wsguide.core.websocket import WebSocket as RuntimeWebSocket  # noqa: F401
 from wsguide.durable import DurableObjectId, DurableObjectNamespace, HibernationBlocked  # noqa: F401
 from wsguide.durable.state import DurableObjectState
 from wsguide.core.log import LogLine, global_log
@@ -29,16 +31,15 @@ def make_ns(cls: type, **kw: Any) -> DurableObjectNamespace:
     return DurableObjectNamespace(cls, **kw)
 
 
-def bare_ctx(ns: DurableObjectNamespace, name: str = "t", *, max_sockets: int | None = None) -> DurableObjectState:
-    """A ctx for object `name`, without running its constructor (for limit checks).
+def host_ctx(ns: DurableObjectNamespace, name: str = "t") -> DurableObjectState:
+    """The runtime's ``ctx`` of object ``name`` seen from the host: no Pyodide boundary, no
+    constructor run (wsguide's Python-side API, to inspect what the object cannot show)."""
+    return DurableObjectState(ns.host(ns.idFromName(name)))
 
-    ``max_sockets`` lowers the object's cap on hibernatable sockets (32,768), so the
-    limit can be reached quickly.
-    """
-    host = ns.host(ns.idFromName(name))
-    if max_sockets is not None:
-        host.max_sockets = max_sockets
-    return DurableObjectState(host)
+
+def limit_sockets(ns: DurableObjectNamespace, name: str, max_sockets: int) -> None:
+    """Lower object ``name``'s cap on hibernatable sockets (32,768), so a test reaches it quickly."""
+    ns.host(ns.idFromName(name)).max_sockets = max_sockets
 
 
 @contextmanager
