@@ -13,12 +13,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from wsguide.core.errors import JsError, JsRangeError, JsTypeError, PythonError  # noqa: F401 - for the tests
-from wsguide.core.messages import Disconnect, Failure  # noqa: F401 - input a test gives a socket
+# Re-exported for the test modules (noqa F401): the runtime's own errors and classes, as the host sees them.
+from wsguide.core.errors import JsError, PythonError  # noqa: F401
+from wsguide.core.log import LogLine, global_log
+from wsguide.core.messages import Disconnect, Failure  # noqa: F401 - input a test hands a socket
 from wsguide.core.websocket import WebSocket as RuntimeWebSocket  # noqa: F401
 from wsguide.durable import DurableObjectId, DurableObjectNamespace, HibernationBlocked  # noqa: F401
 from wsguide.durable.state import DurableObjectState
-from wsguide.core.log import LogLine, global_log
 from wsguide.http import Request as HostRequest  # noqa: F401 - the JavaScript Request a host-side stub takes
 
 WAIT = 3.0  # seconds: every wait in these tests is bounded by this
@@ -84,7 +85,12 @@ async def within(awaitable: Any, what: str, timeout: float = WAIT) -> Any:
 
 
 class Client:
-    """The client end of a pair returned by a Durable Object, accepted locally."""
+    """The client end of a pair returned by a Durable Object, accepted locally.
+
+    It is the runtime's socket itself, held on the host side: no Pyodide boundary stands
+    between it and this code, so plain functions are its listeners (a Worker's code would
+    wrap them in ``create_proxy``).
+    """
 
     def __init__(self, ws: Any) -> None:
         self.ws = ws
