@@ -4,12 +4,16 @@ GET /box/NAME/put?v=VALUE   stores VALUE (key-value and SQL) in the object NAME;
 GET /box/NAME/get           answers "<id>|<kv value>|<sql value>"
 GET /box/NAME (WebSocket)   joins NAME with a hibernatable socket tagged NAME, attachment "member of NAME";
                             each message is answered with what the object sees (JSON)
+
+Written as a Python Worker: only the imports change on Cloudflare.
 """
 
 import json
 from urllib.parse import parse_qs, urlsplit
 
-from wsguide import DurableObject, Response, WebSocketPair, WorkerEntrypoint
+from wsguide.ffi import to_js
+from wsguide.js import WebSocketPair
+from wsguide.workers import DurableObject, Response, WorkerEntrypoint
 
 
 class Box(DurableObject):
@@ -21,9 +25,9 @@ class Box(DurableObject):
         url = urlsplit(request.url)
         name = url.path.split("/")[2]
         if (request.headers.get("Upgrade") or "").lower() == "websocket":
-            client, server = WebSocketPair()
-            self.ctx.acceptWebSocket(server, [name])
-            server.serializeAttachment(f"member of {name}")
+            client, server = WebSocketPair.new().object_values()
+            self.ctx.acceptWebSocket(server, to_js([name]))
+            server.serializeAttachment(f"member of {name}")  # a str crosses structured clone as itself
             return Response(None, status=101, web_socket=client)
         storage = self.ctx.storage
         if url.path.endswith("/put"):
@@ -37,7 +41,7 @@ class Box(DurableObject):
     async def webSocketMessage(self, ws, message):
         ws.send(json.dumps({
             "id": str(self.ctx.id),
-            "tags": self.ctx.getTags(ws),
+            "tags": self.ctx.getTags(ws).to_py(),  # a JavaScript array: json.dumps needs a list
             "attachment": ws.deserializeAttachment(),
             "stored": await self.ctx.storage.get("v"),
             "sockets": len(self.ctx.getWebSockets()),

@@ -9,7 +9,7 @@ the operations.
 import json
 from urllib.parse import parse_qs, urlsplit
 
-from wsguide import DurableObject, Response, WorkerEntrypoint
+from wsguide.workers import DurableObject, Response, WorkerEntrypoint
 
 TABLE = "CREATE TABLE IF NOT EXISTS t (k TEXT PRIMARY KEY, v TEXT)"
 

@@ -3,12 +3,13 @@
 GET /put?k=KEY&v=VALUE stores with ctx.storage.put and a SQL insert, answers "ok"
 only after both returned; GET /get?k=KEY answers the stored value and the SQL copy.
 GET /fail makes two calls that fail (a refused key in a delete list, an SQL BEGIN) and
-answers the errors they raised.
+answers the names of the JavaScript errors they raised (``JsException.name``).
 """
 
 from urllib.parse import parse_qs, urlsplit
 
-from wsguide import DurableObject, Response, WorkerEntrypoint
+from wsguide.ffi import JsException
+from wsguide.workers import DurableObject, Response, WorkerEntrypoint
 
 
 class Store(DurableObject):
@@ -25,12 +26,12 @@ class Store(DurableObject):
         errors = []
         try:
             await self.ctx.storage.delete(["x", {"not": "a key"}])
-        except TypeError as exc:
-            errors.append(type(exc).__name__)
+        except JsException as exc:
+            errors.append(exc.name)
         try:
             self.ctx.storage.sql.exec("BEGIN")
-        except Exception as exc:
-            errors.append(type(exc).__name__)
+        except JsException as exc:
+            errors.append(exc.name)
         return ",".join(errors)
 
     async def get(self, key):

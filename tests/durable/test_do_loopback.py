@@ -129,7 +129,7 @@ async def test_exception_in_durable_object_fetch_is_500(srv):
 
 
 async def test_storage_persists_across_servers(tmp_path):
-    from wsguide import DurableObject, Response, WorkerEntrypoint
+    from wsguide.workers import DurableObject, Response, WorkerEntrypoint
 
     class Box(DurableObject):
         async def fetch(self, request):

@@ -13,9 +13,15 @@ import asyncio
 import base64
 import os
 
-from wsguide import DurableObject, Response, WebSocketPair, WorkerEntrypoint, serve
+from wsguide import serve
+from wsguide.js import WebSocketPair
+from wsguide.teach.waits import Changes
+from wsguide.workers import DurableObject, Response, WorkerEntrypoint
 
 from ._helpers import within
+
+#: The hooks and the server's log say "something changed" here; tests wait on it (no polling).
+CHANGES = Changes()
 
 GONE = (1006, "WebSocket disconnected without sending Close frame.", False)
 UPGRADE = {"Upgrade": "websocket", "Connection": "Upgrade", "Sec-WebSocket-Version": "13"}
@@ -38,7 +44,7 @@ class Lobby(DurableObject):
     async def fetch(self, request):
         if request.headers.get("Upgrade") != "websocket":
             return Response(str(len(self.ctx.getWebSockets())))
-        client, server = WebSocketPair()
+        client, server = WebSocketPair.new().object_values()
         self.ctx.acceptWebSocket(server)
         Lobby.started.set()
         if Lobby.hold_fetch is not None:
@@ -47,12 +53,14 @@ class Lobby(DurableObject):
 
     async def webSocketMessage(self, ws, message):
         Lobby.messages.append(message)
+        CHANGES.notify()
         if Lobby.gate is not None:
             await Lobby.gate.wait()
             Lobby.gate.clear()
 
     async def webSocketClose(self, ws, code, reason, wasClean):
         Lobby.closes.append((code, reason, wasClean, ws in self.ctx.getWebSockets()))
+        CHANGES.notify()
 
 
 class Front(WorkerEntrypoint):
@@ -65,12 +73,9 @@ def lobby_host(srv):
     return ns.host(ns.idFromName("lobby"))
 
 
-async def until(predicate, what):
-    async def poll():
-        while not predicate():
-            await asyncio.sleep(0)
-
-    await within(poll(), what)
+async def until(predicate, what, timeout=3.0):
+    """Wait until ``predicate()`` holds, checking it each time a hook or the log reports a change."""
+    await CHANGES.until(predicate, timeout, f"timed out after {timeout} s waiting for {what}")
 
 
 async def raw_upgrade(port, headers):
@@ -82,7 +87,9 @@ async def raw_upgrade(port, headers):
 
 def served():
     Lobby.reset()
-    return serve(Front, durable_objects={"LOBBY": Lobby}, persist=False, hibernate_after=False, echo_log=False)
+    srv = serve(Front, durable_objects={"LOBBY": Lobby}, persist=False, hibernate_after=False, echo_log=False)
+    srv.log.watch(lambda line: CHANGES.notify())
+    return srv
 
 
 async def test_a_handshake_that_fails_after_the_objects_101_leaves_no_ghost():

@@ -7,11 +7,11 @@ import math
 
 import pytest
 
-from wsguide import DurableObject
-from wsguide.core.errors import JsError as Error
 from wsguide.core.codec import decode_value, encode_value
 from wsguide.core.errors import DataCloneError
+from wsguide.core.errors import JsError as Error
 from wsguide.durable.storage import DurableObjectStorage
+from wsguide.workers import DurableObject
 
 from ._helpers import make_ns
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wsguide import DurableObject
 from wsguide.durable import DurableObjectNamespace
 from wsguide.durable.databases import OpenDatabases
 from wsguide.durable.storage import DurableObjectStorage
+from wsguide.workers import DurableObject
 
 from ._helpers import connect, within
 from ._process import start

@@ -8,10 +8,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from wsguide import DurableObject
 from wsguide.durable import DurableObjectNamespace
+from wsguide.workers import DurableObject
 from wsguide.durable.folder_lock import LOCK_NAME, FolderLock, FolderLocked
 
+from ._helpers import errors_logged
 from ._process import DevServer, python_script, start
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL and /proc are POSIX")
@@ -94,10 +95,11 @@ async def test_the_first_storage_opened_takes_the_lock_or_names_its_holder(tmp_p
     try:
         assert holder.stdout.readline() == "locked\n"
         ns = DurableObjectNamespace(Notes, persist=tmp_path, hibernate_after=False)
-        with pytest.raises(FolderLocked) as e:
+        with errors_logged() as errors, pytest.raises(FolderLocked) as e:
             await ns.getByName("a").add("x")
         assert e.value.pid == holder.pid
         assert e.value.command is not None and "from wsguide.durable.folder_lock" in e.value.command
+        assert errors == []  # wsguide's own refusal, not the object's code: nothing logged as uncaught
     finally:
         holder.stdin.close()
         holder.wait(timeout=10)

@@ -186,9 +186,11 @@ async def test_sql_cannot_touch_the_runtime_tables(st):
 
 
 async def test_sql_errors_carry_sqlite_code_names(st):
+    # workerd names where SQLite found the unknown name: " at offset N" (golden storage_sql_errors:
+    # "no such column: nope at offset 7: SQLITE_ERROR" for "SELECT nope FROM notes").
     with pytest.raises(JsError) as e:
         st.sql.exec("SELECT * FROM nope")
-    assert str(e.value) == "no such table: nope: SQLITE_ERROR"
+    assert str(e.value) == "no such table: nope at offset 14: SQLITE_ERROR"
     st.sql.exec("CREATE TABLE t (k TEXT PRIMARY KEY)")
     st.sql.exec("INSERT INTO t VALUES ('a')")
     with pytest.raises(JsError) as e:

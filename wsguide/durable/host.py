@@ -41,6 +41,7 @@ from ..http import Request, Response
 from ..net.worker import response_of
 from ..sdk.http import Request as SdkRequest
 from ..sdk.rpc import python_from_rpc, python_to_rpc
+from .folder_lock import FolderLocked
 from .state import MAX_SOCKETS, MSG_EVENT_TIMEOUT_EXCEEDED, DurableObjectState, WebSocketRequestResponsePair
 from .storage import DurableObjectStorage
 
@@ -154,6 +155,8 @@ class ObjectHost:
         self._last_activity = 0.0
         self._idle: asyncio.Event | None = None
         self._drop_waiters: list[asyncio.Future[None]] = []
+        #: Set by ``abort()``: the error the event now running ends with.
+        self._aborted: JsError | None = None
 
     # -- what ctx reads ------------------------------------------------------------
     def sockets_newest_first(self) -> list[WebSocket]:
@@ -222,7 +225,13 @@ class ObjectHost:
         return taken
 
     def abort(self, error: JsError) -> None:
-        """The object failed (``abort()``, event timeout): drop it and disconnect its sockets."""
+        """The object failed (``abort()``, event timeout): drop it and disconnect its sockets.
+
+        The event now running ends with ``error``, whatever the object's code does after the
+        call: workerd stops the code at once (``DurableObjectState::abort`` breaks the output
+        gate and terminates execution), so the caller of a stub gets the abort ``Error`` itself.
+        """
+        self._aborted = error
         self.dropped()
         for fut in self._blockers:
             fut.cancel()
@@ -270,17 +279,23 @@ class ObjectHost:
                     except Exception as exc:  # a bug of the network side; the object goes on
                         self.ns.report(exc)
                 _inside.set(chain | {self})
+                self._aborted = None
                 try:
                     result = await self._run(kind, payload)
                 except Exception as exc:
+                    aborted, self._aborted = self._aborted, None
                     if fut is not None:
                         if not fut.done():  # the caller may have given up (cancelled)
-                            fut.set_exception(self._crossing_error(kind, exc))
-                    else:
+                            fut.set_exception(aborted or self._crossing_error(kind, exc))
+                    elif aborted is None:
                         self.ns.report(exc)
                 else:
+                    aborted, self._aborted = self._aborted, None
                     if fut is not None and not fut.done():
-                        fut.set_result(result)
+                        if aborted is not None:
+                            fut.set_exception(aborted)
+                        else:
+                            fut.set_result(result)
         finally:
             self._queue.clear()
             self._qpos = 0
@@ -335,6 +350,10 @@ class ObjectHost:
         On Python Workers the error crosses to the caller as a JavaScript error (only its
         text travels: the Python exception stays with the object, which logs it as uncaught).
         """
+        if isinstance(exc, FolderLocked):
+            # Not the object's code failing but wsguide's own storage refusing to open (another
+            # process holds the folder): the caller gets it as it is, with the holder's PID.
+            return exc
         if kind not in ("fetch", "rpc") or not _isolate.current().pyodide or isinstance(exc, JsError):
             return exc
         self.ns.report(exc)
@@ -410,7 +429,8 @@ class ObjectHost:
                 self.ns.log_error(f"broken.dropped; jsg.Error: {error}")
                 self.abort(error)
             except Exception as exc:
-                self.ns.report(exc)
+                if self._aborted is None:  # the hook's own error; not ctx.abort() ending it
+                    self.ns.report(exc)
         finally:
             if not isinstance(item, Message):
                 self.forget(ws)

@@ -161,6 +161,9 @@ class DurableObjectState:
             raise JsRangeError(MSG_AUTO_RESPONSE_TOO_BIG.format(size=size))
         self._host.auto_response = pair
 
+    # The three getters below answer JavaScript's null (jsnull), not undefined, when nothing is
+    # set: workerd returns a kj::Maybe, which jsg gives JavaScript as null (spec §7.2; the JS twin
+    # of parity run durable-object-hibernation tests `=== null`).
     def getWebSocketAutoResponse(self) -> WebSocketRequestResponsePair | JsNull:
         """The pair set with ``setWebSocketAutoResponse()``, or ``null``."""
         pair = self._host.auto_response

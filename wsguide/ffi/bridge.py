@@ -454,6 +454,11 @@ def _js_to_string(js: Any) -> str:
         return f"{js.name}: {js}"
     if isinstance(js, type) or (callable(js) and _api(js) is None and not isinstance(js, (dict, bytes))):
         return f"function {_name(js)}() {{ [native code] }}"
+    api = _api(js)
+    if api is not None and "toString" in api.methods:
+        # Pyodide's str()/repr() of a JsProxy is the object's own toString() (jsproxy.c,
+        # JsProxy_Repr): a DurableObjectId gives its 64 hex digits.
+        return str(js.toString())
     return f"[object {_name(js)}]"
 
 

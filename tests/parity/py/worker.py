@@ -898,7 +898,7 @@ class HibernationRoom(DurableObject):
         r.call(f"{name}: ctx.getTags(server)", lambda: self.ctx.getTags(server))
         r.call(f"{name}: server.accept()", lambda: server.accept(), server)
         r.note(f"{name}: getWebSockets() names", self.names())
-        if not self.ctx.getWebSocketAutoResponse():
+        if self.ctx.getWebSocketAutoResponse() is JS_NULL:
             r.call('setWebSocketAutoResponse("ping" → "pong")',
                    lambda: self.ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair("ping", "pong")))
         return Response(None, status=101, web_socket=client)
@@ -916,7 +916,7 @@ class HibernationRoom(DurableObject):
                     f"tags=[{js_join(tags)}]")
         elif message == "stamp":
             ts = self.ctx.getWebSocketAutoResponseTimestamp(ws)
-            ws.send(f"autoResponseTimestamp: {'Date' if isinstance(ts, _dt.datetime) else 'null' if not ts else ts}")
+            ws.send(f"autoResponseTimestamp: {'Date' if isinstance(ts, _dt.datetime) else 'null' if ts is JS_NULL else ts}")
         else:
             ws.send(f"echo {message}")
 
