@@ -237,9 +237,14 @@ def test_is_between_runtime_objects_is_flagged(body):
         """,
         "if type(x) is int or x is True:\n    pass",
         "a = object()\nb = a\nassert a is b",
+        """
+        client, server = WebSocketPair.new().object_values()
+        if server.deserializeAttachment() is jsnull or server.url is not jsnull:
+            pass
+        """,
     ],
 )
-def test_is_with_none_constants_or_python_objects_is_fine(body):
+def test_is_with_none_constants_jsnull_or_python_objects_is_fine(body):
     assert only(body) == set()
 
 
