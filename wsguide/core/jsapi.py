@@ -14,11 +14,12 @@ plumbing) stays out of reach of a Worker's code.
 
 from __future__ import annotations
 
+import datetime as _dt
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["JS_NULL", "JsInterface", "JsMap", "JsNull", "JsonObject", "ObjectConstructor", "Uint8Array", "interface_of",
-           "own_properties"]
+__all__ = ["JS_NULL", "JsDate", "JsInterface", "JsMap", "JsNull", "JsonObject", "ObjectConstructor", "Uint8Array",
+           "interface_of", "own_properties"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,32 @@ class JsMap(dict):  # type: ignore[type-arg]
 
     def delete(self, key: Any) -> bool:
         return self.pop(key, _MISSING) is not _MISSING
+
+
+class JsDate(_dt.datetime):
+    """A JavaScript ``Date`` (``ctx.getWebSocketAutoResponseTimestamp(ws)``); a UTC datetime in Python.
+
+    >>> JsDate(2026, 11, 27, 12, 0, 0, 500000, tzinfo=_dt.timezone.utc).toISOString()
+    '2026-11-27T12:00:00.500Z'
+    """
+
+    __js__ = JsInterface("Date", methods=("getTime", "valueOf", "toISOString", "toJSON", "toString"))
+
+    def getTime(self) -> int:  # noqa: N802 - the JavaScript name
+        """Milliseconds since 1970-01-01 UTC (what JavaScript keeps)."""
+        return int(self.timestamp() * 1000)
+
+    valueOf = getTime
+
+    def toISOString(self) -> str:  # noqa: N802 - the JavaScript name
+        utc = self.astimezone(_dt.timezone.utc)
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+
+    toJSON = toISOString
+
+    def toString(self) -> str:  # noqa: N802 - the JavaScript name
+        utc = self.astimezone(_dt.timezone.utc)
+        return utc.strftime("%a %b %d %Y %H:%M:%S GMT+0000 (Coordinated Universal Time)")
 
 
 class Uint8Array(bytes):

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 from ..core import isolate as _isolate
 from ..core.calls import maybe_await
+from ..core.jsapi import JsDate
 from ..core.errors import JsError, JsTypeError, ProtocolError, PythonError
 from ..core.messages import Closed, Failure, Message
 from ..core.states import SocketState
@@ -217,7 +218,7 @@ class ObjectHost:
         pair = self.auto_response
         if pair is not None and isinstance(item, Message) and item.data == pair.request:
             # Answered here, without waking the object or calling webSocketMessage.
-            self._auto_times[ws] = _dt.datetime.now(_dt.timezone.utc)
+            self._auto_times[ws] = JsDate.now(_dt.timezone.utc)  # a JavaScript Date
             ws.send_auto_response(pair.response)
             return None
         taken = Taken() if isinstance(item, Message) else None

@@ -508,3 +508,79 @@ scenario(
         await show("instance('x') (a wsguide-only helper)", lambda: self.env.COUNTERS.instance("x"))"""
     ),
 )(lambda t: t.fetch("/"))
+
+
+DATE_RULE = (
+    "getWebSocketAutoResponseTimestamp(ws) is a JsProxy of a JavaScript Date (getTime(), toISOString()), "
+    "null (jsnull) before any automatic response"
+)
+
+
+@scenario(
+    "auto_response_timestamp",
+    rule=DATE_RULE,
+    shows="success",
+    worker=room('''
+class Room(DurableObject):
+    async def fetch(self, request):
+        client, server = WebSocketPair.new().object_values()
+        self.ctx.acceptWebSocket(server)
+        self.ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair.new("ping", "pong"))
+        return Response(None, status=101, web_socket=client)
+
+    async def webSocketMessage(self, ws, message):
+        ts = self.ctx.getWebSocketAutoResponseTimestamp(ws)
+        if not ts:
+            ws.send(f"before: {ts!r} {type(ts).__name__}")
+            return
+        iso = ts.toISOString()
+        ws.send(
+            f"after: {type(ts).__name__} {ts.constructor.name} getTime>0={ts.getTime() > 0} "
+            f"iso={len(iso)} chars ending {iso[-1]!r} str ends {str(ts)[-37:]!r}"
+        )
+
+    async def webSocketClose(self, ws, code, reason, was_clean):
+        ws.close(code, reason)
+''', imports="from js import WebSocketRequestResponsePair\n"),
+)
+async def _(t):
+    ws = await t.websocket("/")
+    await ws.send("stamp?")
+    await ws.recv()
+    await ws.send("ping")
+    await ws.recv()
+    await ws.send("stamp?")
+    await ws.recv()
+    await ws.close(1000, "done")
+
+
+@scenario(
+    "auto_response_timestamp_is_not_a_datetime",
+    rule=DATE_RULE,
+    shows="failure",
+    worker=room('''
+class Room(DurableObject):
+    async def fetch(self, request):
+        client, server = WebSocketPair.new().object_values()
+        self.ctx.acceptWebSocket(server)
+        self.ctx.setWebSocketAutoResponse(WebSocketRequestResponsePair.new("ping", "pong"))
+        return Response(None, status=101, web_socket=client)
+
+    async def webSocketMessage(self, ws, message):
+        ts = self.ctx.getWebSocketAutoResponseTimestamp(ws)
+        try:
+            ws.send(ts.isoformat())
+        except AttributeError as exc:
+            ws.send(f"AttributeError: {exc}")
+
+    async def webSocketClose(self, ws, code, reason, was_clean):
+        ws.close(code, reason)
+''', imports="from js import WebSocketRequestResponsePair\n"),
+)
+async def _(t):
+    ws = await t.websocket("/")
+    await ws.send("ping")
+    await ws.recv()
+    await ws.send("isoformat?")
+    await ws.recv()
+    await ws.close(1000, "done")
