@@ -19,15 +19,13 @@ The layers, each importing only the ones before it (``docs/architecture.md``):
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from .core.compat import DEFAULT_COMPATIBILITY_DATE, Compat
 from .ffi import JsException, create_once_callable, create_proxy, to_js
 from .js import Object, WebSocket, WebSocketPair, console
-from .net import FetchError, PortInUseError, Server, running, shutdown_all
 from .sdk import DurableObject, Request, Response, WorkerEntrypoint, fetch
-from .serving import serve
-from .teach import reruns as _reruns
 from .teach import tracebacks as _tracebacks
 
 __version__ = "0.1.0"
@@ -57,13 +55,37 @@ __all__ = [
     "to_js",
 ]
 
-_reruns.install()
+# The server (asyncio, h11, websockets) loads on first use, so `import wsguide` stays quick.
+_LAZY = {
+    "FetchError": ".net",
+    "PortInUseError": ".net",
+    "Server": ".net",
+    "running": ".net",
+    "shutdown_all": ".net",
+    "serve": ".serving",
+    "WebSocketRequestResponsePair": ".js",
+}
+
+if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
+    from .js import WebSocketRequestResponsePair
+    from .net import FetchError, PortInUseError, Server, running, shutdown_all
+    from .serving import serve
+
 _tracebacks.install()
 
 
 def __getattr__(name: str) -> Any:
-    if name == "WebSocketRequestResponsePair":
-        from .js import WebSocketRequestResponsePair
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wsguide' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    if module in (".net", ".serving"):
+        from .teach import reruns  # a re-run notebook cell stops the server it started before
 
-        return WebSocketRequestResponsePair
-    raise AttributeError(f"module 'wsguide' has no attribute {name!r}")
+        reruns.install()
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -25,6 +25,7 @@ from .teach.eventlog import EventLog, describe, next_event, wait_for_events
 from .teach.rooms import check_hibernation, check_room, load_chat_example, room_gateway
 from .teach.waits import TIMEOUT_FACTOR, WaitTimeout, scaled, within
 from .teach.wiretap import WireEntry, WireTap, wire_tap
+from .teach import reruns
 from .teach.worker_log import show_log, show_running, stop_all, wait_for_log
 
 __all__ = [
@@ -61,3 +62,5 @@ __all__ = [
     "within",
     "wire_tap",
 ]
+
+reruns.install()  # a re-run cell stops the server it started before

@@ -1,0 +1,30 @@
+"""The top-level package: every public name resolves, and the server loads only when used."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import wsguide
+
+
+def test_every_public_name_resolves():
+    for name in wsguide.__all__:
+        assert getattr(wsguide, name) is not None, name
+
+
+def test_import_wsguide_does_not_load_the_server_or_asyncio():
+    code = "import sys, wsguide; print(sorted(m for m in ('wsguide.net', 'asyncio', 'h11', 'sqlite3') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_serve_from_the_package_installs_the_rerun_hook():
+    code = (
+        "import wsguide; from wsguide.net.server import Server; from wsguide.teach.reruns import _replace_previous\n"
+        "assert _replace_previous not in Server.before_await_start\n"
+        "wsguide.serve\n"
+        "print(_replace_previous in Server.before_await_start)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "True"
