@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from .core import isolate as _isolate
 from .core.compat import DEFAULT_COMPATIBILITY_DATE, Compat
 from .ffi import JsException, create_once_callable, create_proxy, to_js
 from .js import Object, WebSocket, WebSocketPair, console
@@ -71,6 +72,32 @@ if TYPE_CHECKING:  # what the lazy names are, for type checkers and editors
     from .net import FetchError, PortInUseError, Server, running, shutdown_all
     from .serving import serve
 
+
+
+class _LoadsTheNetworkLayer:
+    """The isolates' scheduler and network until first used; then ``wsguide.net`` loads and
+    installs the real ones (the event-loop scheduler, the outbound network) in their place."""
+
+    @staticmethod
+    def _real(role: str) -> Any:
+        importlib.import_module(".net", __name__)
+        return _isolate.default(role)
+
+    def call_soon(self, fn: Any, *args: Any) -> None:
+        self._real("scheduler").call_soon(fn, *args)
+
+    def spawn(self, awaitable: Any, on_error: Any) -> None:
+        self._real("scheduler").spawn(awaitable, on_error)
+
+    def connect_websocket(self, ws: Any) -> Any:
+        return self._real("network").connect_websocket(ws)
+
+    async def fetch(self, resource: Any, options: dict[str, Any]) -> Any:
+        return await self._real("network").fetch(resource, options)
+
+
+if not _isolate.defaults_installed():
+    _isolate.install_defaults(_LoadsTheNetworkLayer(), _LoadsTheNetworkLayer())
 _tracebacks.install()
 
 

@@ -30,7 +30,8 @@ from typing import Any, Protocol
 from .compat import Compat
 from .log import WorkerLog, global_log
 
-__all__ = ["Isolate", "ManualScheduler", "Network", "Scheduler", "current", "emit", "resume", "install_defaults"]
+__all__ = ["Isolate", "ManualScheduler", "Network", "Scheduler", "current", "default", "defaults_installed", "emit",
+           "install_defaults", "resume"]
 
 
 class Scheduler(Protocol):
@@ -197,6 +198,16 @@ def install_defaults(scheduler: Scheduler, network: Network) -> None:
     """Install the scheduler and network used by isolates made without one (the network layer does)."""
     _defaults["scheduler"] = scheduler
     _defaults["network"] = network
+
+
+def default(role: str) -> Any:
+    """The default ``"scheduler"`` or ``"network"`` installed now."""
+    return _defaults[role]
+
+
+def defaults_installed() -> bool:
+    """True once something other than the stand-in that raises has been installed."""
+    return not isinstance(_defaults["scheduler"], _NoScheduler)
 
 
 def current() -> Isolate:
