@@ -28,3 +28,20 @@ def test_serve_from_the_package_installs_the_rerun_hook():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "True"
+
+
+def test_a_pair_delivers_events_before_anything_loads_the_server():
+    code = (
+        "import asyncio\n"
+        "from wsguide.js import WebSocketPair\n"
+        "async def main():\n"
+        "    client, server = WebSocketPair.new().object_values()\n"
+        "    client.accept(); server.accept()\n"
+        "    got = asyncio.get_running_loop().create_future()\n"
+        "    server.onmessage = lambda event: got.set_result(event.data)\n"
+        "    client.send('hello')\n"
+        "    print(await asyncio.wait_for(got, 5))\n"
+        "asyncio.run(main())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "hello"
