@@ -51,6 +51,13 @@ def render(outcomes: list[Outcome]) -> str:
         "differ by exactly the differences `tests/parity/compare.py` lists for that run, each a",
         "deliberate deviation of [deviations.md](deviations.md). *failing*: any other difference.",
         "",
+        "These runs compare the runtime with a Python twin that holds the runtime's objects directly",
+        "(`serve(..., pyodide=False)`). The Python a learner writes, with Pyodide's rules at the",
+        "boundary, is compared with real Python Workers separately: Pyodide hosted inside workerd,",
+        "with the real Python Workers SDK, runs the boundary scenarios and every Worker of the kit",
+        "(`tests/pyodide_workerd`). How Pyodide was hosted inside workerd, what worked and what did",
+        "not: [pyodide-harness.md](pyodide-harness.md).",
+        "",
         f"**{len(outcomes)} runs ({len({o.run.scenario for o in outcomes})} scenarios): "
         f"{counts['equal']} equal, {counts['expected difference']} expected differences, "
         f"{counts['failing']} failing.**",
