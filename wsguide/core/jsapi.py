@@ -15,11 +15,31 @@ plumbing) stays out of reach of a Worker's code.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["JS_NULL", "JsDate", "JsInterface", "JsMap", "JsNull", "JsonObject", "ObjectConstructor", "Uint8Array",
-           "interface_of", "own_properties"]
+           "interface_of", "js_string", "own_properties"]
+
+
+def js_string(value: Any) -> str:
+    """What JavaScript's ``String(value)`` gives for a value Pyodide converted."""
+    if value is None:
+        return "undefined"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e21:
+            return str(int(value))
+        return repr(value)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -182,8 +202,6 @@ class ObjectConstructor:
 
 
 def _key_string(key: Any) -> str:
-    from .values import js_string
-
     return js_string(key)
 
 

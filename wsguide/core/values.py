@@ -8,31 +8,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-from .jsapi import JsInterface
+from .jsapi import JsInterface, js_string  # js_string: re-exported (String(value))
 
 __all__ = ["Blob", "js_string"]
-
-
-def js_string(value: Any) -> str:
-    """What JavaScript's ``String(value)`` gives for a value Pyodide converted."""
-    if value is None:
-        return "undefined"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "NaN"
-        if math.isinf(value):
-            return "Infinity" if value > 0 else "-Infinity"
-        if value.is_integer() and abs(value) < 1e21:
-            return str(int(value))
-        return repr(value)
-    return str(value)
 
 
 class Blob:
