@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.jsapi import JS_NULL, JsNull
-from .bridge import ConversionError, JsDoubleProxy, JsException, JsProxy, to_js
+from .bridge import JsDoubleProxy, JsException, JsProxy
+from .convert import ConversionError, to_js
 from .pyproxy import PyProxy
 
 __all__ = [

@@ -27,20 +27,17 @@ declaring ``__js__`` (:mod:`wsguide.core.jsapi`) a runtime class.
 from __future__ import annotations
 
 import inspect
-import os
-import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..core.errors import JsError, JsTypeError, PythonError
-from ..core.isolate import emit
-from ..core.jsapi import JS_NULL, JsInterface, JsMap, JsNull, Uint8Array, interface_of, own_properties
+from ..core.jsapi import JsInterface, JsMap, JsNull, Uint8Array, interface_of, own_properties
+from .hints import KEEPS_CALLABLES, hint_borrowed_listener
+from .jsvalues import PRIMITIVES, api_of, includes, index_of, is_function, is_plain_object, js_to_string, name_of
 from .pyproxy import PyProxy
 
-__all__ = ["JsException", "JsProxy", "borrowing", "js2py", "py2js", "to_js", "unwrap"]
+__all__ = ["JsCallable", "JsDoubleProxy", "JsException", "JsProxy", "borrowing", "js2py", "py2js", "unwrap"]
 
-_PRIMITIVES = (str, int, float, bool, type(None), JsNull)
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 NOT_SUBSCRIPTABLE = "'pyodide.ffi.JsProxy' object is not subscriptable"
 MSG_NEEDS_NEW = (
     "Failed to construct '{name}': Please use the 'new' operator, this object constructor cannot be "
@@ -65,7 +62,7 @@ class JsProxy:
     # -- properties and methods -------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         js = object.__getattribute__(self, "_js")
-        if _is_plain_object(js):  # its own properties
+        if is_plain_object(js):  # its own properties
             if name in js:
                 return js2py(js[name])
             raise AttributeError(name)
@@ -78,7 +75,7 @@ class JsProxy:
         builtin = _BUILTIN_MEMBERS.get((type(js), name))
         if builtin is not None:
             return builtin(js)
-        api = _api(js)
+        api = api_of(js)
         if api is None or not api.readable(name):
             raise AttributeError(name)
         value = getattr(js, name)
@@ -92,26 +89,26 @@ class JsProxy:
             return
         js = self._js
         converted = py2js(value, keep=True)  # a property keeps what it is given (not borrowed)
-        if _is_plain_object(js):
+        if is_plain_object(js):
             js[name] = converted
             return
-        api = _api(js)
+        api = api_of(js)
         if api is None or name not in api.settable:
-            raise AttributeError(f"'{_name(js)}' property {name!r} cannot be set from Python in wsguide")
+            raise AttributeError(f"'{name_of(js)}' property {name!r} cannot be set from Python in wsguide")
         setattr(js, name, converted)
 
     def __dir__(self) -> list[str]:
         js = self._js
-        if _is_plain_object(js):
+        if is_plain_object(js):
             return list(js)
-        api = _api(js)
+        api = api_of(js)
         return sorted(api.methods + api.properties) if api else []
 
     # -- Pyodide's JsProxy API ----------------------------------------------------------
     @property
     def typeof(self) -> str:
         js = self._js
-        if isinstance(js, type) or (callable(js) and _api(js) is None and not isinstance(js, (bytes, dict, list))):
+        if isinstance(js, type) or (callable(js) and api_of(js) is None and not isinstance(js, (bytes, dict, list))):
             return "function"
         return "object"
 
@@ -137,7 +134,7 @@ class JsProxy:
         """``new X(...)``: construct a JavaScript class (keyword arguments are one options object)."""
         js = self._js
         if not isinstance(js, type):
-            raise JsException(JsTypeError(f"{_name(js)} is not a constructor"))
+            raise JsException(JsTypeError(f"{name_of(js)} is not a constructor"))
         return _call(js, args, kwargs, "new")
 
     # -- operations -------------------------------------------------------------------
@@ -162,7 +159,7 @@ class JsProxy:
 
     def __iter__(self) -> Iterator[Any]:
         js = self._js
-        api = _api(js)
+        api = api_of(js)
         if isinstance(js, (list, set)) or (api is not None and api.iterable):
             return (js2py(item) for item in js)
         raise TypeError("'pyodide.ffi.JsProxy' object is not iterable")
@@ -183,7 +180,7 @@ class JsProxy:
         js = self._js
         target = unwrap(item)
         if type(js) is list:
-            return any(x is target or (isinstance(x, _PRIMITIVES) and x == target) for x in js)
+            return any(x is target or (isinstance(x, PRIMITIVES) and x == target) for x in js)
         if isinstance(js, (set, JsMap)):
             return target in js
         raise TypeError("argument of type 'pyodide.ffi.JsProxy' is not iterable")
@@ -204,7 +201,7 @@ class JsProxy:
         return True
 
     def __str__(self) -> str:
-        return _js_to_string(self._js)
+        return js_to_string(self._js)
 
     __repr__ = __str__
 
@@ -295,7 +292,7 @@ class _Constructor(JsProxy):
 
     def __getattr__(self, name: str) -> Any:
         if name == "name":
-            return _name(self._js)
+            return name_of(self._js)
         raise AttributeError(name)
 
 
@@ -334,7 +331,7 @@ def py2js(value: Any, *, keep: bool = False) -> Any:
     A value with no JavaScript equivalent becomes a PyProxy: borrowed (destroyed
     when the running call returns) unless ``keep`` (a property keeps it).
     """
-    if isinstance(value, _PRIMITIVES):
+    if isinstance(value, PRIMITIVES):
         return value
     if isinstance(value, JsProxy):
         return value._js
@@ -353,22 +350,15 @@ def py2js(value: Any, *, keep: bool = False) -> Any:
 
 def js2py(value: Any) -> Any:
     """A JavaScript value as Python receives it: primitives convert, objects are proxied."""
-    if isinstance(value, _PRIMITIVES):
+    if isinstance(value, PRIMITIVES):
         return value
     if isinstance(value, PyProxy):
         return value.obj  # a round trip gives back the Python object itself
     if isinstance(value, BaseException):
         return JsException(value)
-    if _is_function(value):
+    if is_function(value):
         return JsCallable(value)
     return JsProxy(value)
-
-
-def _is_function(js: Any) -> bool:
-    """A JavaScript function: a runtime class, or a callable that is not a runtime object."""
-    if isinstance(js, type):
-        return True
-    return callable(js) and _api(js) is None and not isinstance(js, (dict, list, bytes, set))
 
 
 def unwrap(value: Any) -> Any:
@@ -384,23 +374,12 @@ def _array_method(fn: Callable[..., Any], name: str) -> Callable[[Any], Any]:
     return lambda js: _bound(lambda *args: fn(js, *args), name)
 
 
-def _includes(js: list[Any], item: Any, start: int = 0) -> bool:
-    return any(x is item or (isinstance(x, _PRIMITIVES) and x == item) for x in js[start:])
-
-
-def _index_of(js: list[Any], item: Any, start: int = 0) -> int:
-    for i in range(start, len(js)):
-        if js[i] is item or (isinstance(js[i], _PRIMITIVES) and js[i] == item):
-            return i
-    return -1
-
-
 # What JavaScript's built-in Array and ArrayBuffer offer that a Worker is likely to use.
 _BUILTIN_MEMBERS: dict[tuple[type, str], Callable[[Any], Any]] = {
     (list, "length"): len,
-    (list, "includes"): _array_method(_includes, "includes"),
-    (list, "indexOf"): _array_method(_index_of, "indexOf"),
-    (list, "join"): _array_method(lambda js, sep=",": sep.join(_js_to_string([x]) for x in js), "join"),
+    (list, "includes"): _array_method(includes, "includes"),
+    (list, "indexOf"): _array_method(index_of, "indexOf"),
+    (list, "join"): _array_method(lambda js, sep=",": sep.join(js_to_string([x]) for x in js), "join"),
     (list, "at"): _array_method(lambda js, i: js[i] if -len(js) <= i < len(js) else None, "at"),
     (list, "slice"): _array_method(lambda js, a=0, b=None: js[a:b], "slice"),
     (list, "push"): _array_method(lambda js, *items: (js.extend(items), len(js))[1], "push"),
@@ -415,66 +394,19 @@ def _not_subscriptable() -> Any:
     raise TypeError(NOT_SUBSCRIPTABLE)
 
 
-def _api(js: Any) -> JsInterface | None:
-    return interface_of(type(js))
-
-
-def _is_plain_object(js: Any) -> bool:
-    """A JavaScript plain object (``{...}``): a dict that is not a runtime class such as a Map."""
-    return isinstance(js, dict) and interface_of(type(js)) is None
-
-
-def _name(js: Any) -> str:
-    if isinstance(js, type) and interface_of(js) is not None:
-        return interface_of(js).name
-    api = _api(js)
-    if api is not None:
-        return api.name
-    if isinstance(js, bytes):
-        return "ArrayBuffer"
-    if type(js) is list:
-        return "Array"
-    if isinstance(js, set):
-        return "Set"
-    if isinstance(js, dict):
-        return "Object"
-    if isinstance(js, JsError):
-        return js.name
-    return getattr(js, "__name__", "Function") if callable(js) else "Object"
-
-
-def _js_to_string(js: Any) -> str:
-    if type(js) is list:
-        return ",".join("" if x is None or x is JS_NULL else _js_to_string(x) for x in js)
-    if isinstance(js, _PRIMITIVES):
-        return str(js)
-    if isinstance(js, PyProxy):
-        return str(js)
-    if isinstance(js, JsError):
-        return f"{js.name}: {js}"
-    if isinstance(js, type) or (callable(js) and _api(js) is None and not isinstance(js, (dict, bytes))):
-        return f"function {_name(js)}() {{ [native code] }}"
-    api = _api(js)
-    if api is not None and "toString" in api.methods:
-        # Pyodide's str()/repr() of a JsProxy is the object's own toString() (jsproxy.c,
-        # JsProxy_Repr): a DurableObjectId gives its 64 hex digits.
-        return str(js.toString())
-    return f"[object {_name(js)}]"
-
-
 def _to_py(js: Any, depth: int, default: Callable[..., Any] | None, proxy: Any) -> Any:
     if depth == 0:
         return js2py(js)
     deeper = depth - 1
 
     def conv(v: Any) -> Any:
-        if isinstance(v, _PRIMITIVES) and not isinstance(v, JsNull):
+        if isinstance(v, PRIMITIVES) and not isinstance(v, JsNull):
             return v
         if isinstance(v, JsNull):
             return v
         return _to_py(v, deeper, default, None)
 
-    if _is_plain_object(js):
+    if is_plain_object(js):
         return {k: conv(v) for k, v in js.items()}
     if type(js) is list:
         return [conv(v) for v in js]
@@ -486,68 +418,12 @@ def _to_py(js: Any, depth: int, default: Callable[..., Any] | None, proxy: Any) 
         return memoryview(bytes(js))
     if isinstance(js, PyProxy):
         return js.obj
-    if isinstance(js, _PRIMITIVES):
+    if isinstance(js, PRIMITIVES):
         return js
     converted = proxy if proxy is not None else JsProxy(js)
     if default is not None:
         return default(converted, lambda v: _to_py(unwrap(v), deeper, default, None), {})
     return converted
-
-
-def to_js(
-    obj: Any,
-    /,
-    *,
-    depth: int = -1,
-    pyproxies: Any = None,
-    create_pyproxies: bool = True,
-    dict_converter: Callable[..., Any] | None = None,
-    default_converter: Callable[..., Any] | None = None,
-    eager_converter: Callable[..., Any] | None = None,
-) -> Any:
-    """Convert a Python value to JavaScript (``pyodide.ffi.to_js``): dict → Map (or, with
-    ``dict_converter=Object.fromEntries``, an Object), list/tuple → Array, set → Set,
-    bytes → Uint8Array. Returns a JsProxy of the result (primitives stay themselves)."""
-
-    converted: dict[int, Any] = {}  # as Pyodide: one Python container becomes one JS object
-
-    def conv(v: Any, d: int) -> Any:
-        if d == 0:
-            return py2js(v, keep=True)
-        if isinstance(v, _PRIMITIVES):
-            return v
-        if isinstance(v, JsProxy):
-            return v._js
-        if id(v) in converted:
-            return converted[id(v)]
-        result = convert(v, d)
-        if isinstance(v, (dict, list, tuple, set, frozenset)):
-            converted[id(v)] = result
-        return result
-
-    def convert(v: Any, d: int) -> Any:
-        if isinstance(v, dict):
-            entries = [[conv(k, d - 1), conv(x, d - 1)] for k, x in v.items()]
-            if dict_converter is not None:
-                return unwrap(dict_converter(JsProxy(entries)))
-            return JsMap((k, x) for k, x in entries)
-        if isinstance(v, (list, tuple)):
-            return [conv(x, d - 1) for x in v]
-        if isinstance(v, (set, frozenset)):
-            return {conv(x, d - 1) for x in v}
-        if isinstance(v, (bytes, bytearray, memoryview)):
-            return Uint8Array(bytes(v))
-        if default_converter is not None:
-            return unwrap(default_converter(v, lambda x: js2py(conv(x, d - 1)), {}))
-        if not create_pyproxies:
-            raise ConversionError(f"No conversion known for {type(v).__name__}")
-        return PyProxy(v)
-
-    return js2py(conv(obj, depth))
-
-
-class ConversionError(Exception):
-    """A value ``to_js`` was told not to proxy has no conversion (``pyodide.ffi.ConversionError``)."""
 
 
 class JsDoubleProxy:
@@ -580,8 +456,8 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
         if kwargs:
             # Pyodide passes keyword arguments as one trailing options object.
             js_args.append({k: py2js(v) for k, v in kwargs.items()})
-        if borrowed and name in _KEEPS_CALLABLES:
-            _hint_borrowed_listener(name, borrowed)
+        if borrowed and name in KEEPS_CALLABLES:
+            hint_borrowed_listener(name, borrowed)
         try:
             result = fn(*js_args)
         except PythonError as exc:
@@ -601,50 +477,6 @@ def _bound(method: Callable[..., Any], name: str) -> Callable[..., Any]:
 
     call.__name__ = name
     return call
-
-
-#: Runtime methods that keep a function they are given, to call it later.
-_KEEPS_CALLABLES = frozenset({"addEventListener"})
-
-
-def _hint_borrowed_listener(method: str, borrowed: list[PyProxy]) -> None:
-    """wsguide's hint in the Worker log: this listener will never run on Workers (nor here)."""
-    for proxy in borrowed:
-        if not callable(proxy.obj):
-            continue
-        where = _caller_location()
-        name = getattr(proxy.obj, "__name__", "the function")
-        shown = "a lambda" if name == "<lambda>" else f"{name}()"
-        emit(
-            "warn",
-            f"[wsguide hint] {where}: {method}() was given {shown} itself. On Python Workers a "
-            "Python function passed to JavaScript is a borrowed proxy, destroyed as soon as "
-            f"{method}() returns, so the listener will never run. Wrap it: "
-            f"{method}(..., create_proxy({'lambda ...' if name == '<lambda>' else name})) "
-            "(from pyodide.ffi import create_proxy).",
-        )
-
-
-def _caller_location() -> str:
-    frame = sys._getframe(1)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
-        frame = frame.f_back  # type: ignore[assignment]
-    if frame is None:
-        return "<unknown>"
-    filename = frame.f_code.co_filename
-    cell = _notebook_cell(filename)
-    if cell is not None:
-        return f"{cell}, line {frame.f_lineno}"  # as IPython's own tracebacks name a cell
-    return f"{os.path.basename(filename)}:{frame.f_lineno}"
-
-
-def _notebook_cell(filename: str) -> str | None:
-    """``Cell In[5]`` for the file IPython compiled a cell into, else None."""
-    ipython = sys.modules.get("IPython")
-    shell = ipython.get_ipython() if ipython is not None else None
-    format_code_name = getattr(getattr(shell, "compile", None), "format_code_name", None)
-    named = format_code_name(filename) if format_code_name is not None else None
-    return f"{named[0]} {named[1]}" if named else None  # IPython's ("Cell", "In[5]")
 
 
 class _Promise(JsProxy):
