@@ -243,6 +243,20 @@ def test_is_with_none_constants_or_python_objects_is_fine(body):
     assert only(body) == set()
 
 
+def test_is_jsnull_is_fine_as_pyodide_has_one_jsnull():
+    # jsnull is a singleton, like None: `x is jsnull` is how Pyodide tells null apart
+    # (golden attachment_never_set in tests/pyodide_workerd: "... is jsnull: True").
+    body = """
+        from wsguide.ffi import jsnull
+        import pyodide.ffi
+        class Room(DurableObject):
+            async def webSocketMessage(self, ws, message):
+                if ws.deserializeAttachment() is jsnull or ws.deserializeAttachment() is not pyodide.ffi.jsnull:
+                    pass
+        """
+    assert only(body) == set()
+
+
 def test_is_runtime_fix_uses_equality():
     source = HEADER + "c, s = WebSocketPair.new().object_values()\nsame = c is not s\n"
     [finding] = lint_source(source, "w.py")

@@ -77,7 +77,9 @@ def is_runtime(node: ast.AST, src: WorkerSource) -> Hits:
         return
     left = node.left
     for op, right in zip(node.ops, node.comparators):
-        if isinstance(op, (ast.Is, ast.IsNot)) and not (constant(left) or constant(right)):
+        if isinstance(op, (ast.Is, ast.IsNot)) and not (
+            constant(left) or constant(right) or src.is_jsnull(left) or src.is_jsnull(right)
+        ):
             if src.runtime_value(left) or src.runtime_value(right):
                 spelled, instead = ("is", "==") if isinstance(op, ast.Is) else ("is not", "!=")
                 expr = f"`{src.text(left)} {spelled} {src.text(right)}`"
