@@ -1,4 +1,8 @@
-"""Shared helpers for loopback tests: bounded waits and a raw WebSocket peer."""
+"""Shared helpers for loopback tests: bounded waits, an event recorder and raw peers.
+
+The few wsguide internals these tests need are imported here, and only here, so that a
+change of layout in wsguide touches one file.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,31 @@ import os
 import struct
 from typing import Any
 
-from wsguide import WebSocket
+from wsguide.ffi import create_proxy
+
+# -- wsguide internals the tests use (not part of the dialect a Worker is written in) -------
+from wsguide.http import Response as RawResponse  # the runtime's JavaScript Response (pyodide=False)
+from wsguide.net import Limits  # the server's sizes and timeouts (serve(..., limits=...))
+from wsguide.sdk.http import AbortError  # pyodide.http.AbortError: what a failed fetch() raises
 
 #: Every wait in these tests is bounded by this many seconds (scaled on slow machines).
 TIMEOUT = 5.0 * float(os.environ.get("WSGUIDE_TIMEOUT_FACTOR", "1"))
 
 
 class Recorder:
-    """Collects events from a wsguide WebSocket and lets a test wait for them."""
+    """Collects the events of a WebSocket (a ``JsProxy``, as Python Workers see one) and lets a
+    test wait for them. Its listener is a ``create_proxy``, as any listener must be."""
 
-    def __init__(self, ws: WebSocket | None = None, types=("open", "message", "close", "error")) -> None:
+    def __init__(self, ws: Any = None, types=("open", "message", "close", "error")) -> None:
         self.events: list[Any] = []
         self._changed = asyncio.Event()
+        self.listener = create_proxy(self.record)
         if ws is not None:
             self.attach(ws, types)
 
-    def attach(self, ws: WebSocket, types=("open", "message", "close", "error")) -> None:
+    def attach(self, ws: Any, types=("open", "message", "close", "error")) -> None:
         for t in types:
-            ws.addEventListener(t, self.record)
+            ws.addEventListener(t, self.listener)
 
     def record(self, event: Any) -> None:
         self.events.append(event)

@@ -1,10 +1,10 @@
 """Autobahn|Testsuite: the guide's echo Worker on wsguide, beside raw `websockets`.
 
 One run of ``benchmarks/autobahn/run.py`` per module: wstest's fuzzing client
-against wsguide (``wsguide dev``, the echo Worker) and against a plain
-`websockets` echo server, for the default groups (every case but 12.* and 13.*)
-and the short compression set (12.* and 13.* with messages up to 8 KiB), about
-2 min 45 s in all on a 2-core VM. The full compression groups take 13 to 24 min
+against wsguide (``wsguide dev``, the echo Worker in the Python Workers dialect)
+and against a plain `websockets` echo server, for the default groups (every case
+but 12.* and 13.*) and the short compression set (12.* and 13.* with messages up
+to 8 KiB), about 2 min 20 s in all on a 2-core VM. The full compression groups take 13 to 24 min
 per server there, so they are run by hand (``--groups compression``; figures in
 benchmarks/RESULTS.md). Each test reads one fact from that run's summary.
 
@@ -71,9 +71,14 @@ def test_every_case_runs_to_the_end(autobahn, groups, server):
     assert run["cases"], "wstest ran no case"
 
 
-def test_wsguide_fails_no_default_case_but_7_1_5(autobahn):
+def test_wsguide_fails_exactly_7_1_5_in_the_default_groups(autobahn):
+    # What the h11 front and the sans-I/O leg achieve (benchmarks/RESULTS.md, "Autobahn"): frames
+    # after the peer's Close are discarded (7.1.3, 7.1.4) and a 4 MiB message in 4,096 to 65,536
+    # fragments is echoed (9.3.*, 9.4.*). 7.1.5 stays: `websockets`' parser answers a Close in the
+    # middle of a fragmented message with 1002, where the suite wants the peer's code echoed. If
+    # 7.1.5 passes one day, this test says so: update it and RESULTS.md.
     run = autobahn["default", "wsguide"]
-    assert set(failed(run)) <= {"7.1.5"}, "wsguide FAILED:\n" + explain(run)
+    assert failed(run) == ["7.1.5"], "wsguide FAILED:\n" + explain(run)
 
 
 def test_wsguide_fails_no_more_default_cases_than_raw_websockets(autobahn):

@@ -1,13 +1,21 @@
-"""permessage-deflate follows the compatibility date and flags, on the wire."""
+"""permessage-deflate follows the compatibility date and flags, on the wire.
+
+The Workers are Python Workers; the clients are a :class:`RawPeer`, `websockets`, or ``fetch``
+from ``wsguide.workers``.
+"""
 
 from __future__ import annotations
+
+import zlib
 
 import pytest
 from websockets.asyncio.client import connect
 
-from wsguide import Response, WebSocketPair, WorkerEntrypoint, fetch, serve
+from wsguide import serve
+from wsguide.js import WebSocket
+from wsguide.workers import Response, WorkerEntrypoint, fetch
 
-from .helpers import RawPeer, Recorder, bounded
+from .helpers import RawPeer, Recorder
 from .workers import Echo, Recording
 
 ON = [
@@ -29,8 +37,6 @@ async def _echo_frame(settings):
         negotiated = peer.headers.get("sec-websocket-extensions")
         rsv1 = bool(negotiated)
         if negotiated:
-            import zlib
-
             c = zlib.compressobj(wbits=-15)
             data = c.compress(TEXT.encode()) + c.flush(zlib.Z_SYNC_FLUSH)
             peer.send_frame(0x1, data[:-4], rsv1=True)
@@ -88,9 +94,10 @@ async def _upstream_extensions(settings, headers):
             async def fetch(self, request):
                 resp = await fetch(origin.url, headers=headers)
                 seen["ext"] = resp.headers.get("Sec-WebSocket-Extensions")
-                seen["ws_ext"] = resp.web_socket.extensions
-                resp.web_socket.accept()
-                resp.web_socket.close(1000)
+                ws = resp.js_object.webSocket
+                seen["ws_ext"] = ws.extensions
+                ws.accept()
+                ws.close(1000)
                 return Response("done")
 
         async with serve(Client, **settings) as front:
@@ -123,13 +130,11 @@ async def test_worker_fetch_asking_for_deflate_is_stripped_when_the_flag_is_off(
 
 
 async def test_new_websocket_offers_deflate_when_on():
-    from wsguide import WebSocket
-
     async with serve(Echo) as srv:
 
         class Opener(WorkerEntrypoint):
             async def fetch(self, request):
-                ws = WebSocket(srv.ws_url)
+                ws = WebSocket.new(srv.ws_url)
                 rec = Recorder(ws)
                 await rec.wait_for("open")
                 ext = ws.extensions

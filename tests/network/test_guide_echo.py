@@ -7,7 +7,10 @@ from pathlib import Path
 
 from websockets.asyncio.client import connect
 
-from wsguide import WebSocket, serve
+from wsguide import serve
+from wsguide.ffi import create_proxy
+from wsguide.js import WebSocket, WebSocketPair
+from wsguide.workers import Response, WorkerEntrypoint
 
 from .helpers import Recorder, bounded
 
@@ -41,7 +44,7 @@ async def test_example_echo_serves_a_websockets_client():
 
 async def test_example_echo_serves_the_wsguide_client():
     async with serve(_load()) as srv:
-        ws = WebSocket(srv.ws_url)
+        ws = WebSocket.new(srv.ws_url)
         rec = Recorder(ws)
         await rec.wait_for("open")
         ws.send("via wsguide")
@@ -55,13 +58,15 @@ async def test_example_echo_serves_the_wsguide_client():
 async def test_guide_echo_without_binary_type_sends_object_blob_for_binary():
     # The guide's `server.send(event.data)` on today's Workers: binary arrives as a
     # Blob and send() turns it into text. wsguide does the same and warns.
-    from wsguide import Response, WebSocketPair, WorkerEntrypoint
-
     class GuideEcho(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             server.accept()
-            server.addEventListener("message", lambda event: server.send(event.data))
+
+            def on_message(event):
+                server.send(event.data)
+
+            server.addEventListener("message", create_proxy(on_message))
             return Response(None, status=101, web_socket=client)
 
     async with serve(GuideEcho, echo_log=False) as srv, connect(srv.ws_url, proxy=None) as ws:

@@ -1,7 +1,8 @@
 """The HTTP/1.1 front (h11): methods, bodies, keep-alive, pipelining and limits, over real sockets.
 
 Every request here is written byte by byte on a raw TCP connection, so what is tested is
-what a client sees on the wire.
+what a client sees on the wire. The Workers are Python Workers (tests/network/workers.py), but
+for ``Streamer``, served with ``pyodide=False`` (its docstring says why).
 """
 
 from __future__ import annotations
@@ -12,9 +13,9 @@ import json
 import pytest
 
 from wsguide import serve
-from wsguide.net.http1 import Limits
+from wsguide.workers import Response, WorkerEntrypoint
 
-from .helpers import connection_ends, open_http, read_answer, request_bytes, bounded
+from .helpers import Limits, bounded, connection_ends, open_http, read_answer, request_bytes
 from .workers import Echo, Mirror, Pages, Slow, Streamer
 
 #: Small limits so the tests send little; timeouts short so slow clients are cut quickly.
@@ -54,8 +55,6 @@ async def test_a_chunked_request_body_arrives_whole():
 
 
 async def test_request_json_parses_a_posted_document():
-    from wsguide import Response, WorkerEntrypoint
-
     class Adder(WorkerEntrypoint):
         async def fetch(self, request):
             numbers = await request.json()
@@ -80,7 +79,7 @@ async def test_head_gets_the_headers_of_get_and_no_body():
 
 
 async def test_a_streamed_body_is_sent_chunked():
-    async with serve(Streamer) as srv:
+    async with serve(Streamer, pyodide=False) as srv:
         answer = await ask(srv.port, request_bytes("GET", "/"))
     assert answer.headers["transfer-encoding"] == "chunked"
     assert "content-length" not in answer.headers
@@ -88,7 +87,7 @@ async def test_a_streamed_body_is_sent_chunked():
 
 
 async def test_a_streamed_body_ends_with_the_connection_for_http_1_0():
-    async with serve(Streamer) as srv:
+    async with serve(Streamer, pyodide=False) as srv:
         reader, writer = await open_http(srv.port)
         writer.write(request_bytes("GET", "/", version="HTTP/1.0"))
         answer = await read_answer(reader)
@@ -101,6 +100,18 @@ async def test_an_unknown_method_is_501_as_in_workerd():
     async with serve(Mirror) as srv:
         answer = await ask(srv.port, request_bytes("BREW", "/pot"))
     assert (answer.status, answer.body) == (501, b"ERROR: Unrecognized request method.")
+
+
+async def test_a_method_kj_knows_beyond_the_common_ones_reaches_the_worker():
+    # kj knows WebDAV's, Subversion's and UPnP's methods too (KJ_HTTP_FOR_EACH_METHOD). The SDK's
+    # request.method is an http.HTTPMethod, which has no PROPFIND: read the JavaScript Request's.
+    class Dav(WorkerEntrypoint):
+        async def fetch(self, request):
+            return Response(request.js_object.method)
+
+    async with serve(Dav) as srv:
+        answer = await ask(srv.port, request_bytes("PROPFIND", "/files"))
+    assert (answer.status, answer.body) == (200, b"PROPFIND")
 
 
 # ------------------------------------------------------------------ connections

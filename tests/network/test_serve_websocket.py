@@ -1,14 +1,23 @@
-"""serve(): a 101 couples the returned end to the network connection."""
+"""serve(): a 101 couples the returned end to the network connection.
+
+The Workers are Python Workers (``wsguide.workers``, ``wsguide.js``, ``wsguide.ffi``); the
+clients are `websockets` or a :class:`RawPeer` that reads exact frames.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import os
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from wsguide import Response, WebSocketPair, WorkerEntrypoint, serve
+from wsguide import serve
+from wsguide.ffi import create_proxy
+from wsguide.js import WebSocketPair
+from wsguide.workers import Response, WorkerEntrypoint
 
 from .helpers import RawPeer, bounded
 from .workers import Echo, Raising, Recording
@@ -59,7 +68,6 @@ async def test_guide_check_refuses_upgrade_header_spelled_WebSocket():
         peer = await RawPeer.connect(srv.port, extra_headers={})
         assert peer.status == 101
         peer.close_transport()
-        import base64, os
 
         reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
         key = base64.b64encode(os.urandom(16)).decode()
@@ -83,8 +91,7 @@ async def test_client_close_code_and_reason_reach_the_worker(rec):
 
 async def test_worker_close_code_and_reason_reach_the_client(rec):
     async with serve(rec) as srv, connect(srv.ws_url, proxy=None) as ws:
-        await bounded(_until(lambda: rec.sockets), "the Worker's socket")
-        rec.sockets[0].close(4001, "server says bye")
+        (await rec.socket()).close(4001, "server says bye")
         with pytest.raises(ConnectionClosed) as info:
             await bounded(ws.recv(), "the close")
     assert (info.value.rcvd.code, info.value.rcvd.reason) == (4001, "server says bye")
@@ -92,8 +99,7 @@ async def test_worker_close_code_and_reason_reach_the_client(rec):
 
 async def test_worker_close_without_code_is_seen_as_1005(rec):
     async with serve(rec) as srv, connect(srv.ws_url, proxy=None) as ws:
-        await bounded(_until(lambda: rec.sockets), "the Worker's socket")
-        rec.sockets[0].close()
+        (await rec.socket()).close()
         with pytest.raises(ConnectionClosed) as info:
             await bounded(ws.recv(), "the close")
     assert info.value.rcvd.code == 1005
@@ -103,8 +109,7 @@ async def test_worker_close_code_websockets_would_refuse_still_goes_out(rec):
     # workerd's close() accepts 1000–4999 minus four codes, e.g. 2000; it is sent as is.
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await bounded(_until(lambda: rec.sockets), "the Worker's socket")
-        rec.sockets[0].close(2000, "odd")
+        (await rec.socket()).close(2000, "odd")
         opcode, _rsv1, payload = await peer.read_frame()
         peer.close_transport()
     assert opcode == 0x8
@@ -114,7 +119,7 @@ async def test_worker_close_code_websockets_would_refuse_still_goes_out(rec):
 async def test_client_vanishing_is_1006_not_clean(rec):
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await bounded(_until(lambda: rec.sockets), "the Worker's socket")
+        await rec.socket()
         peer.close_transport()
         seen = await rec.wait(lambda s: any(e[0] == "close" for e in s), "a close event")
     close = [e for e in seen if e[0] == "close"][0]
@@ -163,20 +168,28 @@ async def test_the_automatic_reply_echoes_the_clients_code_after_pending_message
 
 async def test_frames_sent_before_accept_wait_and_arrive_after():
     accepted = asyncio.Event()
+    returned = asyncio.Event()
     got: list[str] = []
     holder: list = []
 
     class Late(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             holder.append(server)
-            server.addEventListener("message", lambda e: (got.append(e.data), accepted.set() if len(got) == 3 else None))
+
+            def on_message(event):
+                got.append(event.data)
+                if len(got) == 3:
+                    accepted.set()
+
+            server.addEventListener("message", create_proxy(on_message))
+            returned.set()
             return Response(None, status=101, web_socket=client)
 
     async with serve(Late) as srv, connect(srv.ws_url, proxy=None) as ws:
         for m in ("a", "b", "c"):
             await ws.send(m)
-        await bounded(_until(lambda: holder), "the Worker's socket")
+        await bounded(returned.wait(), "the Worker's socket")
         assert got == []  # nobody reads until accept()
         holder[0].accept()
         await bounded(accepted.wait(), "the three early messages")
@@ -199,7 +212,7 @@ async def test_message_over_32_mib_gives_error_event_then_close_1009(rec):
     limit = 32 * 1024 * 1024
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await bounded(_until(lambda: rec.sockets), "the Worker's socket")
+        await rec.socket()
         peer.send_frame(0x2, b"\x00" * (limit + 1))
         opcode, _rsv1, payload = await peer.read_frame()
         peer.send_frame(0x8, payload[:2])  # answer the Close, as a real client does
@@ -225,15 +238,19 @@ async def test_message_of_exactly_32_mib_is_delivered(rec):
     assert seen[0][0] == "message"
 
 
-async def test_raising_listener_closes_that_socket_with_1011_and_others_keep_working():
+async def test_raising_listener_drops_that_connection_and_others_keep_working():
+    # On Python Workers the exception is reported as uncaught and the connection is dropped
+    # without a Close frame (deviations row 5, golden listener_raises in tests/pyodide_workerd);
+    # wsguide used to close it with 1011, which workerd never sends here.
     async with serve(Raising, echo_log=False) as srv:
         async with connect(srv.ws_url, proxy=None) as bystander, connect(srv.ws_url, proxy=None) as victim:
             await victim.send("boom")
             with pytest.raises(ConnectionClosed) as info:
-                await bounded(victim.recv(), "the 1011 close")
+                await bounded(victim.recv(), "the connection to drop")
             await bystander.send("still here")
             assert await bounded(bystander.recv(), "the bystander's reply") == "ok:still here"
-    assert info.value.rcvd.code == 1011
+    assert info.value.rcvd is None  # no Close frame came: the client sees 1006
+    assert victim.close_code == 1006
     assert any("RuntimeError: listener bug" in t for t in srv.log.texts("error"))
 
 
@@ -245,15 +262,10 @@ async def test_closing_the_server_closes_open_sockets_with_1001():
     assert info.value.rcvd.code == 1001
 
 
-async def _until(predicate) -> None:
-    while not predicate():
-        await asyncio.sleep(0)  # yield to the loop; bounded() puts a limit on it
-
-
 async def test_returning_an_accepted_end_sends_101_then_drops_the_connection():
     class Wrong(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             client.accept()
             return Response(None, status=101, web_socket=client)
 
@@ -287,7 +299,7 @@ async def test_too_big_close_reason_is_workerds_text(rec):
 async def test_reason_over_123_bytes_goes_on_the_wire_when_the_limit_is_off():
     class LongReason(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             server.accept()
             server.close(1000, "x" * 124)
             return Response(None, status=101, web_socket=client)
@@ -323,25 +335,28 @@ async def test_echo_keeps_every_frame_length_intact(size):
 
 
 async def test_one_message_sent_to_many_members_arrives_intact_at_each():
-    members: list = []
+    members: list = []  # test plumbing: a deployed room keeps its members in a Durable Object
+    full = asyncio.Event()
 
     class Room(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             server.accept()
             members.append(server)
+            if len(members) == 4:
+                full.set()
 
             def broadcast(event):
                 for peer in members:
                     peer.send(event.data)  # the same str object to every member
 
-            server.addEventListener("message", broadcast)
+            server.addEventListener("message", create_proxy(broadcast))
             return Response(None, status=101, web_socket=client)
 
     async with serve(Room) as srv:
         clients = [await connect(srv.ws_url, proxy=None, compression=None) for _ in range(3)]
         deflate = await connect(srv.ws_url, proxy=None)  # this one compresses: no shared frame
-        await bounded(_until(lambda: len(members) == 4), "four members")
+        await bounded(full.wait(), "four members")
         await clients[0].send("hello room")
         got = [await bounded(c.recv(), "the broadcast") for c in [*clients, deflate]]
         for c in [*clients, deflate]:

@@ -1,6 +1,7 @@
 """The WebSocket leg on a real socket: closing, limits, a vanished handshake, bounded memory.
 
 A :class:`RawPeer` writes exact frames and reads exact frames, so these tests see the wire.
+The Workers are Python Workers (``wsguide.workers``, ``wsguide.js``, ``wsguide.ffi``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ import zlib
 
 import pytest
 
-from wsguide import Response, WebSocketPair, WorkerEntrypoint, serve
-from wsguide.net.http1 import Limits
+from wsguide import serve
+from wsguide.ffi import create_proxy, to_js
+from wsguide.js import WebSocketPair
+from wsguide.workers import Response, WorkerEntrypoint
 
-from .helpers import RawPeer, bounded, open_http, read_answer, request_bytes
+from .helpers import Limits, RawPeer, bounded, open_http, read_answer, request_bytes
 from .workers import Recording, Slow
 
 LIMIT = 32 * 1024 * 1024
@@ -32,20 +35,12 @@ def rec():
     return Recording
 
 
-async def until(predicate, what: str) -> None:
-    async def poll() -> None:
-        while not predicate():
-            await asyncio.sleep(0)
-
-    await bounded(poll(), what)
-
-
 # ------------------------------------------------------------------ the closing handshake
 async def test_frames_after_the_peers_close_are_discarded(rec):
     # Autobahn 7.1.3 (a ping after the Close) and 7.1.4 (a message after the Close).
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await until(lambda: rec.sockets, "the Worker's socket")
+        await rec.socket()
         peer.send_frame(OP_CLOSE, struct.pack("!H", 1000) + b"bye")
         peer.send_frame(OP_PING, b"are you there")
         peer.send_frame(OP_TEXT, b"too late")
@@ -61,11 +56,11 @@ async def test_the_worker_may_still_send_after_the_peers_close_under_allow_half_
     rec.allow_half_open = True
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await until(lambda: rec.sockets, "the Worker's socket")
+        server = await rec.socket()
         peer.send_frame(OP_CLOSE, struct.pack("!H", 4000) + b"client done")
         await rec.wait(lambda s: any(e[0] == "close" for e in s), "the peer's close")
-        rec.sockets[0].send("a last word")
-        rec.sockets[0].close(4001, "server done")
+        server.send("a last word")
+        server.close(4001, "server done")
         frames = [await peer.read_frame(), await peer.read_frame()]
         peer.close_transport()
     assert frames == [(OP_TEXT, False, b"a last word"), (OP_CLOSE, False, struct.pack("!H", 4001) + b"server done")]
@@ -74,8 +69,7 @@ async def test_the_worker_may_still_send_after_the_peers_close_under_allow_half_
 async def test_an_empty_close_from_the_worker_is_an_empty_close_frame(rec):
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await until(lambda: rec.sockets, "the Worker's socket")
-        rec.sockets[0].close()
+        (await rec.socket()).close()
         frame = await peer.read_frame()
         peer.close_transport()
     assert frame == (OP_CLOSE, False, b"")
@@ -87,7 +81,7 @@ async def test_a_fragmented_message_over_the_limit_reports_the_frame_and_the_roo
     first = 20 * 1024 * 1024
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await until(lambda: rec.sockets, "the Worker's socket")
+        await rec.socket()
         peer.send_frame(OP_BINARY, b"\x00" * first, fin=False)
         peer.send_frame(OP_CONT, b"\x00" * first)
         opcode, _, payload = await peer.read_frame()
@@ -102,7 +96,7 @@ async def test_a_compressed_message_that_inflates_over_the_limit_says_so(rec):
     data = deflater.compress(b"\x00" * (LIMIT + 1)) + deflater.flush(zlib.Z_SYNC_FLUSH)
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port, extra_headers={"Sec-WebSocket-Extensions": "permessage-deflate"})
-        await until(lambda: rec.sockets, "the Worker's socket")
+        await rec.socket()
         peer.send_frame(OP_BINARY, data[:-4], rsv1=True)
         opcode, _, payload = await peer.read_frame()
         peer.close_transport()
@@ -117,7 +111,7 @@ async def test_a_compressed_message_that_inflates_over_the_limit_says_so(rec):
 async def test_invalid_utf8_fails_with_1007_and_an_error_event(rec):
     async with serve(rec) as srv:
         peer = await RawPeer.connect(srv.port)
-        await until(lambda: rec.sockets, "the Worker's socket")
+        await rec.socket()
         peer.send_frame(OP_TEXT, b"ok \xff not utf-8")
         opcode, _, payload = await peer.read_frame()
         peer.close_transport()
@@ -142,49 +136,62 @@ async def test_a_failed_handshake_after_the_101_is_kjs_400_and_the_socket_sees_1
 
 async def test_a_client_that_leaves_before_the_101_leaves_no_open_socket():
     got: list = []
+    closed = asyncio.Event()
     Slow.reset()
 
     class LateUpgrade(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             server.accept()
-            server.addEventListener("close", lambda e: got.append((e.code, e.reason, e.wasClean)))
+
+            def on_close(event):
+                got.append((event.code, event.reason, event.wasClean))
+                closed.set()
+
+            server.addEventListener("close", create_proxy(on_close))
             Slow.started.set()
             await Slow.release.wait()
             return Response(None, status=101, web_socket=client)
 
     async with serve(LateUpgrade, echo_log=False) as srv:
+        noticed = asyncio.Event()
+        srv.log.watch(lambda line: noticed.set() if line.level == "warn" else None)
         reader, writer = await open_http(srv.port)
         writer.write(request_bytes("GET", "/", HANDSHAKE))
         await bounded(Slow.started.wait(), "the Worker's fetch")
         writer.transport.abort()  # the client gives up before the 101
-        await until(lambda: srv.log.texts("warn"), "the server to notice")
+        await bounded(noticed.wait(), "the server to notice")
         Slow.release.set()
-        await until(lambda: got, "the socket's close event")
+        await bounded(closed.wait(), "the socket's close event")
     assert got == [GONE]
 
 
 # ------------------------------------------------------------------ bounded memory
 async def test_a_peer_that_does_not_read_is_dropped_with_an_error_in_the_log():
     closes: list = []
+    dropped = asyncio.Event()
 
     class Flood(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             server.accept()
-            server.addEventListener("close", lambda e: closes.append((e.code, e.wasClean)))
+
+            def on_close(event):
+                closes.append((event.code, event.wasClean))
+                dropped.set()
 
             def flood(event):
                 for _ in range(400):
-                    server.send(b"x" * 65536)  # 25 MiB, far more than the peer reads
+                    server.send(to_js(b"x" * 65536))  # 25 MiB, far more than the peer reads
 
-            server.addEventListener("message", flood)
+            server.addEventListener("close", create_proxy(on_close))
+            server.addEventListener("message", create_proxy(flood))
             return Response(None, status=101, web_socket=client)
 
     async with serve(Flood, echo_log=False, limits=Limits(unsent=1024 * 1024)) as srv:
         peer = await RawPeer.connect(srv.port)  # reads nothing from now on
         peer.send_frame(OP_TEXT, b"go")
-        await until(lambda: closes, "the socket to be dropped")
+        await bounded(dropped.wait(), "the socket to be dropped")
         peer.close_transport()
     assert closes == [(1006, False)]
     [line] = srv.log.texts("error")
@@ -197,13 +204,13 @@ async def test_nothing_is_read_before_the_socket_is_accepted():
 
     class Never(WorkerEntrypoint):
         async def fetch(self, request):
-            client, server = WebSocketPair()
-            holder.append(server)
+            client, server = WebSocketPair.new().object_values()
+            holder.append(server)  # kept so that the socket lives on, never accepted
             return Response(None, status=101, web_socket=client)
 
     async with serve(Never) as srv:
-        peer = await RawPeer.connect(srv.port)
-        await until(lambda: holder, "the Worker's socket")
+        peer = await RawPeer.connect(srv.port)  # the 101 came: the Worker's fetch has returned
+        assert len(holder) == 1
         [leg] = list(srv._legs)
         for _ in range(200):
             peer.send_frame(OP_TEXT, b"x" * 1024)

@@ -1,28 +1,55 @@
-"""Small Workers used by the loopback tests, each written as a learner would."""
+"""Small Workers used by the loopback tests, each written as a learner writes a Python Worker.
+
+They use the Python Workers dialect: the imports below become ``from workers import …``,
+``from js import …`` and ``from pyodide.ffi import …`` on Workers, and nothing else changes
+(``WebSocketPair.new()``, listeners wrapped in ``create_proxy``, ``urlparse(request.url)``).
+
+One exception, ``Streamer``: it returns a streamed body (an async generator), which is the
+raw runtime model's way to stream (``wsguide.http.Response``); a Python Worker would stream a
+``js.ReadableStream``, which wsguide does not model. The test it serves is about the HTTP
+front's chunked encoding, not about the boundary, so it is served with ``pyodide=False``.
+
+Some Workers keep their sockets in class attributes (``Recording.sockets``) so that a test can
+act on them from outside, as the rest of the world would. A real Worker keeps sockets only where
+the runtime gives them back (deviations row 18): this is test plumbing, not a pattern to copy.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
+from urllib.parse import urlparse
 
-from wsguide import Response, WebSocketPair, WorkerEntrypoint, console
+from wsguide.ffi import create_proxy
+from wsguide.js import WebSocketPair, console
+from wsguide.workers import Response, WorkerEntrypoint
+
+from .helpers import TIMEOUT, RawResponse
 
 
 class Echo(WorkerEntrypoint):
-    """The guide's echo Worker (binary echoed as bytes)."""
+    """The guide's echo Worker (examples/echo.py: binary echoed as binary)."""
 
     async def fetch(self, request):
         if request.headers.get("Upgrade") != "websocket":
             return Response("Expected Upgrade: websocket", status=426)
-        client, server = WebSocketPair()
+        client, server = WebSocketPair.new().object_values()
         server.accept()
         server.binaryType = "arraybuffer"
-        server.addEventListener("message", lambda event: server.send(event.data))
+
+        def on_message(event):
+            server.send(event.data)
+
+        server.addEventListener("message", create_proxy(on_message))
         return Response(None, status=101, web_socket=client)
 
 
 class Recording(WorkerEntrypoint):
-    """Accepts sockets and records every server-side event in `seen` (a class attribute)."""
+    """Accepts sockets and records every server-side event in `seen` (a class attribute).
+
+    Each entry is ``(type, data, code, reason, wasClean, message, readyState)``, read from the
+    event as a Python Worker reads it (a missing property is ``None``).
+    """
 
     seen: list[Any] = []
     sockets: list[Any] = []
@@ -33,7 +60,7 @@ class Recording(WorkerEntrypoint):
 
     async def fetch(self, request):
         cls = type(self)
-        client, server = WebSocketPair()
+        client, server = WebSocketPair.new().object_values()
         if cls.allow_half_open is None:
             server.accept()
         else:
@@ -43,12 +70,13 @@ class Recording(WorkerEntrypoint):
             cls.seen.append((event.type, getattr(event, "data", None), getattr(event, "code", None),
                              getattr(event, "reason", None), getattr(event, "wasClean", None),
                              getattr(event, "message", None), server.readyState))
-            if cls.changed is not None:
-                cls.changed.set()
+            cls.changed.set()
 
+        listener = create_proxy(record)
         for t in ("message", "close", "error"):
-            server.addEventListener(t, record)
+            server.addEventListener(t, listener)
         cls.sockets.append(server)
+        cls.changed.set()
         headers = {}
         if cls.protocol is not None:
             headers["Sec-WebSocket-Protocol"] = cls.protocol
@@ -66,9 +94,10 @@ class Recording(WorkerEntrypoint):
         cls.extensions = None
 
     @classmethod
-    async def wait(cls, predicate, what: str, timeout: float = 5.0):
+    async def wait(cls, predicate, what: str):
+        """Wait until ``predicate(seen)`` holds; fail clearly after TIMEOUT."""
         try:
-            async with asyncio.timeout(timeout):
+            async with asyncio.timeout(TIMEOUT):
                 while not predicate(cls.seen):
                     cls.changed.clear()
                     await cls.changed.wait()
@@ -76,12 +105,24 @@ class Recording(WorkerEntrypoint):
             raise AssertionError(f"the Worker never saw {what}; it saw {cls.seen}") from None
         return cls.seen
 
+    @classmethod
+    async def socket(cls, index: int = 0):
+        """The server end of the ``index``-th accepted connection, once the Worker has it."""
+        try:
+            async with asyncio.timeout(TIMEOUT):
+                while len(cls.sockets) <= index:
+                    cls.changed.clear()
+                    await cls.changed.wait()
+        except TimeoutError:
+            raise AssertionError(f"the Worker never got socket #{index}; it has {len(cls.sockets)}") from None
+        return cls.sockets[index]
+
 
 class Pages(WorkerEntrypoint):
-    """Plain HTTP: text, HTML, JSON, and a route that raises."""
+    """Plain HTTP: text, HTML, JSON, and routes that go wrong."""
 
     async def fetch(self, request):
-        path = request.path
+        path = urlparse(request.url).path
         if path == "/html":
             return Response("<h1>hi</h1>", headers={"Content-Type": "text/html; charset=utf-8"})
         if path == "/json":
@@ -94,7 +135,7 @@ class Pages(WorkerEntrypoint):
             console.log("hello from the Worker")
             return Response("logged")
         if path == "/socket-without-upgrade":
-            client, server = WebSocketPair()
+            client, server = WebSocketPair.new().object_values()
             return Response(None, status=101, web_socket=client)
         if path == "/teapot":
             return Response("no", status=418, headers={"X-Reason": "teapot"})
@@ -105,7 +146,7 @@ class Raising(WorkerEntrypoint):
     """A socket whose message listener raises on "boom"."""
 
     async def fetch(self, request):
-        client, server = WebSocketPair()
+        client, server = WebSocketPair.new().object_values()
         server.accept()
 
         def on_message(event):
@@ -113,7 +154,7 @@ class Raising(WorkerEntrypoint):
                 raise RuntimeError("listener bug")
             server.send("ok:" + event.data)
 
-        server.addEventListener("message", on_message)
+        server.addEventListener("message", create_proxy(on_message))
         return Response(None, status=101, web_socket=client)
 
 
@@ -124,7 +165,7 @@ class Mirror(WorkerEntrypoint):
         body = await request.text()
         return Response.json({
             "method": request.method.value,
-            "path": request.path,
+            "path": urlparse(request.url).path,
             "body": body,
             "host": request.headers.get("Host"),
             "content_type": request.headers.get("Content-Type"),
@@ -150,11 +191,15 @@ class Slow(WorkerEntrypoint):
 
 
 class Streamer(WorkerEntrypoint):
-    """A streamed body: three chunks from an async generator (wsguide: sent chunked)."""
+    """A streamed body: three chunks from an async generator, sent chunked.
+
+    Serve it with ``pyodide=False`` (see the module's docstring): ``RawResponse`` is the
+    runtime's JavaScript Response class held directly, ``Response(body, init)``.
+    """
 
     async def fetch(self, request):
         async def chunks():
             for part in ("one,", "two,", "three"):
                 yield part.encode()
 
-        return Response(chunks(), headers={"Content-Type": "text/plain"})
+        return RawResponse(chunks(), {"headers": {"Content-Type": "text/plain"}})

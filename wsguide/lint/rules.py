@@ -71,21 +71,15 @@ def attachment_dict(node: ast.AST, src: WorkerSource) -> Hits:
             yield node, {"arg": src.code(arg), "fixed": fixed}
 
 
-def _jsnull(node: ast.expr) -> bool:
-    """``jsnull`` (or ``ffi.jsnull``): one object in Pyodide, so ``is jsnull`` is right."""
-    return (isinstance(node, ast.Name) and node.id == "jsnull") or (
-        isinstance(node, ast.Attribute) and node.attr == "jsnull"
-    )
-
-
 def is_runtime(node: ast.AST, src: WorkerSource) -> Hits:
     """``is`` / ``is not`` with a runtime object on either side (``is jsnull`` is fine)."""
     if not isinstance(node, ast.Compare):
         return
     left = node.left
     for op, right in zip(node.ops, node.comparators):
-        singleton = constant(left) or constant(right) or _jsnull(left) or _jsnull(right)
-        if isinstance(op, (ast.Is, ast.IsNot)) and not singleton:
+        if isinstance(op, (ast.Is, ast.IsNot)) and not (
+            constant(left) or constant(right) or src.is_jsnull(left) or src.is_jsnull(right)
+        ):
             if src.runtime_value(left) or src.runtime_value(right):
                 spelled, instead = ("is", "==") if isinstance(op, ast.Is) else ("is not", "!=")
                 expr = f"`{src.text(left)} {spelled} {src.text(right)}`"

@@ -98,6 +98,10 @@ class WorkerSource:
         module, name = path.rsplit(".", 1)
         return name if _js_module(module) else None
 
+    def is_jsnull(self, node: ast.expr) -> bool:
+        """True for ``jsnull`` from pyodide.ffi / wsguide.ffi: one object, so ``is`` is right for it."""
+        return self.module_path(node) in ("pyodide.ffi.jsnull", "wsguide.ffi.jsnull")
+
     def is_proxy_call(self, node: ast.expr) -> bool:
         """True for ``create_proxy(...)`` / ``create_once_callable(...)``."""
         if not isinstance(node, ast.Call):

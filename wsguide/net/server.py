@@ -60,6 +60,17 @@ MSG_ERROR_RESPONSE = (
 #: Seconds ``close()`` waits for connections to end before dropping them.
 CLOSE_GRACE = 10.0
 
+#: The methods kj's HTTP server knows (``KJ_HTTP_FOR_EACH_METHOD``, kj/compat/http.h); any other
+#: gets ``501`` before the Worker runs. CONNECT, which kj handles on its own path, still reaches
+#: the Worker here.
+KNOWN_METHODS = frozenset({
+    "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "PURGE", "OPTIONS", "TRACE",
+    "COPY", "LOCK", "MKCOL", "MOVE", "PROPFIND", "PROPPATCH", "SEARCH", "UNLOCK", "ACL",
+    "REPORT", "MKACTIVITY", "CHECKOUT", "MERGE",
+    "MSEARCH", "NOTIFY", "SUBSCRIBE", "UNSUBSCRIBE",
+    "CONNECT",
+})
+
 
 class PortInUseError(OSError):
     """Raised by ``serve()`` when the port is taken; the message says what to do."""
@@ -354,10 +365,9 @@ class Server:
             found = static_file(self.assets, req.target)
             if found is not None:
                 return response_for(found)
-        try:
-            request = self._to_request(req, headers)
-        except TypeError:
+        if req.method.upper() not in KNOWN_METHODS:
             return error_reply(501, "Unrecognized request method.")  # kj's answer
+        request = self._to_request(req, headers)
         # This runs in the connection's own task (its own context copy): enter the
         # Worker's isolate here rather than paying for another task.
         self.isolate.enter()
