@@ -12,6 +12,7 @@ from .extract import kit_workers
 from .harness import PyodideHost
 from .kit_check import spec_for_kit_worker
 from .lint_cases import LINT_CASES
+from .outbound import OUTBOUND_SPEC
 from .runner import specs_for
 from .scenarios import SCENARIOS
 
@@ -44,7 +45,7 @@ def lint_workers(tmp_path_factory) -> dict[str, ExportedWorker]:
 
 @pytest.fixture(scope="session")
 def pyodide_host(pyodide_toolchain, exported_workers, lint_workers):
-    specs = specs_for(SCENARIOS.values()) + [spec_for_kit_worker(w) for w in KIT_WORKERS]
+    specs = specs_for(SCENARIOS.values()) + [spec_for_kit_worker(w) for w in KIT_WORKERS] + [OUTBOUND_SPEC]
     specs += [w.spec for w in [*exported_workers.values(), *lint_workers.values()] if w.spec is not None]
     with PyodideHost(specs) as host:
         yield host

@@ -5,6 +5,7 @@
         worker.source                     # a module for Python Workers: from workers import ...
         worker.entrypoint                 # the WorkerEntrypoint class to serve ("Default", "Echo", ...)
         worker.websocket_path             # where its WebSocket lives ("/", "/room/lobby", ...)
+        worker.vars                       # {"ECHO_URL": "ws://echo.invalid/ECHO_URL"}: see "Vars" below
         worker.notes                      # what was left out or stood in for
 
 Where Workers are found:
@@ -25,6 +26,20 @@ Import rewriting: ``wsguide.workers`` → ``workers``, ``wsguide.js`` → ``js``
 ``pyodide.ffi``; names imported from ``wsguide`` or its other modules go where Python Workers
 has them (:data:`RUNTIME_HOME`); other wsguide names are dropped and, when the Worker uses
 them, noted.
+
+Vars: in a notebook, a Worker that is a client of another server reads that server's address
+from its environment (``serve(Asker, env={"ECHO_URL": echo.ws_url})``; ``"vars"`` in
+``wrangler.jsonc`` on Cloudflare), and the notebook's other server is not part of the Worker.
+So every name a Worker reads from its environment (``self.env.NAME`` or ``env.NAME``, not
+called as a method) that is not one of its Durable Object bindings (the only other thing the
+harness binds) gets a text var: a URL of the harness's echo service (``harness.echo_url``), the
+only place a Worker's outbound requests go. The URL is ``ws://echo.invalid/NAME`` when the name
+reaches the first argument of ``WebSocket.new`` (directly, or through a local variable of the
+same function), else ``http://echo.invalid/NAME``: ``WebSocket.new`` refuses an ``http`` URL
+and ``fetch`` a ``ws`` one (also with ``Upgrade: websocket``), so no single URL serves both; a
+name used both ways gets ``ws``. The path names the var, so the echo's plain-GET answer says
+which one was fetched. The vars are worked out from the source alone: the same source, the same
+vars.
 """
 
 from __future__ import annotations
@@ -37,7 +52,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["RUNTIME_HOME", "KitWorker", "extract_module", "extract_notebook", "kit_workers", "rewrite_import"]
+from .harness import echo_url
+
+__all__ = [
+    "RUNTIME_HOME",
+    "KitWorker",
+    "env_names",
+    "extract_module",
+    "extract_notebook",
+    "kit_workers",
+    "outbound_vars",
+    "rewrite_import",
+    "websocket_url_names",
+]
 
 # Where a name wsguide exports lives on Python Workers.
 RUNTIME_HOME = {
@@ -76,6 +103,98 @@ class KitWorker:
     @property
     def rpc_only(self) -> bool:
         return "# wsguide-extract: rpc-only" in self.source
+
+    @property
+    def vars(self) -> dict[str, str]:
+        """The text vars it is served with: a URL of the echo service per env name it reads
+        that is not a Durable Object binding (see the module docstring)."""
+        return outbound_vars(self.source, self.durable_objects)
+
+
+# ------------------------------------------------------------------ vars
+
+
+def _env_read(node: ast.AST) -> str | None:
+    """NAME when ``node`` is ``<anything>.env.NAME`` or ``env.NAME``."""
+    if not isinstance(node, ast.Attribute):
+        return None
+    env = node.value
+    if (isinstance(env, ast.Attribute) and env.attr == "env") or (isinstance(env, ast.Name) and env.id == "env"):
+        return node.attr
+    return None
+
+
+def env_names(source: str) -> list[str]:
+    """The names a Worker source reads from its environment (``self.env.NAME``, ``env.NAME``),
+    sorted; an attribute of ``env`` that is called (``env.get(...)``) is a method, not a name."""
+    tree = ast.parse(source)
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return sorted({name for n in ast.walk(tree) if id(n) not in called and (name := _env_read(n)) and not name.startswith("__")})
+
+
+def _websocket_classes(tree: ast.Module) -> tuple[set[str], set[str]]:
+    """Local names of JavaScript's WebSocket (``from js import WebSocket [as W]``) and of the
+    ``js`` module (``import js [as j]``, for ``js.WebSocket.new``)."""
+    classes: set[str] = set()
+    modules: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == "js" and not node.level:
+            classes |= {a.asname or a.name for a in node.names if a.name == "WebSocket"}
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name == "js"}
+    return classes, modules
+
+
+def _is_websocket_new(call: ast.Call, classes: set[str], modules: set[str]) -> bool:
+    func = call.func
+    if not (isinstance(func, ast.Attribute) and func.attr == "new"):
+        return False
+    cls = func.value
+    if isinstance(cls, ast.Name):
+        return cls.id in classes
+    return isinstance(cls, ast.Attribute) and cls.attr == "WebSocket" and isinstance(cls.value, ast.Name) and cls.value.id in modules
+
+
+def websocket_url_names(source: str) -> set[str]:
+    """The env names whose value reaches the first argument of ``WebSocket.new``: read there
+    (``WebSocket.new(self.env.URL)``, ``WebSocket.new(self.env.BASE + "/x")``) or through a local
+    variable of the same function (``url = self.env.URL`` ... ``WebSocket.new(url)``)."""
+    tree = ast.parse(source)
+    classes, modules = _websocket_classes(tree)
+    found: set[str] = set()
+
+    def reads(node: ast.AST) -> set[str]:
+        return {name for n in ast.walk(node) if (name := _env_read(n))}
+
+    for function in ast.walk(tree):
+        if not isinstance(function, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            continue
+        carried: dict[str, set[str]] = {}  # local variable -> env names its value was made from
+        for node in ast.walk(function):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        carried.setdefault(target.id, set()).update(reads(node.value))
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and node.args and _is_websocket_new(node, classes, modules):
+                url = node.args[0]
+                found |= reads(url)
+                for name in ast.walk(url):
+                    if isinstance(name, ast.Name):
+                        found |= carried.get(name.id, set())
+    return found
+
+
+def outbound_vars(source: str, bound: Iterable[str] = ()) -> dict[str, str]:
+    """{NAME: URL of the echo service} for each env name ``source`` reads that is not in
+    ``bound`` (its Durable Object bindings): ``ws://`` for a name that reaches ``WebSocket.new``,
+    ``http://`` otherwise (see the module docstring)."""
+    names = [n for n in env_names(source) if n not in set(bound)]
+    if not names:
+        return {}
+    websocket = websocket_url_names(source)
+    return {name: echo_url("ws" if name in websocket else "http", "/" + name) for name in names}
 
 
 # ------------------------------------------------------------------ imports

@@ -23,7 +23,13 @@ compatibility group share that folder (and ``sys.modules``), so their local modu
 share a name. Its Durable Object bindings come from a
 module-level ``DURABLE_OBJECTS = {"ROOMS": ChatRoom}`` (as wsguide's Worker files write them);
 every Durable Object namespace is SQLite-backed (``enableSql``) with its files in the host's
-temporary folder.
+temporary folder. A ``WorkerSpec``'s ``vars`` become text bindings (``self.env.NAME`` is the
+string), as ``"vars"`` in ``wrangler.jsonc`` do on Cloudflare.
+
+Nothing a Worker sends out leaves workerd: the ``globalOutbound`` of every Worker is the host's
+echo service (host/echo.mjs), whatever host a URL names. ``fetch(url)`` gets one line of text,
+and ``WebSocket.new(url)`` or a fetch with ``Upgrade: websocket`` gets a socket that echoes text
+and binary. :func:`echo_url` makes such a URL; it names no real host (``.invalid``).
 
 The toolchain is pinned: tests/pyodide_workerd/package.json + package-lock.json (npm ``workerd``
 and ``pyodide``; ``npm ci`` in that folder) and requirements-sdk.txt (the SDK wheel, by version
@@ -71,6 +77,11 @@ PYODIDE_FILES = {
     "pyodide-lock.json": "json",
 }
 HOST_FILES = {"host.mjs": "esModule", "hide-process.mjs": "esModule", "bridge.py": "text"}
+# The echo service every Worker's outbound traffic goes to: its own JavaScript Worker in the same
+# workerd (no extra process), at a date where the runtime answers a Close for it.
+ECHO_SERVICE = "outbound-echo"
+ECHO_MODULE = "echo.mjs"
+ECHO_HOST = "echo.invalid"  # RFC 6761: never resolves, so the URL cannot mean a real server
 
 __all__ = [
     "DEFAULT_COMPAT_DATE",
@@ -78,6 +89,7 @@ __all__ = [
     "PyodideHost",
     "WorkerSpec",
     "durable_objects_in",
+    "echo_url",
     "missing_toolchain",
     "public_methods",
     "sdk_pin",
@@ -134,6 +146,16 @@ def _checked_sdk_wheel() -> Path:
     return wheel
 
 
+def echo_url(scheme: str = "http", path: str = "/") -> str:
+    """A URL of the host's echo service: ``ws`` for ``WebSocket.new`` (which refuses http URLs),
+    ``http`` for ``fetch`` (which refuses ws URLs, also with ``Upgrade: websocket``)."""
+    if scheme not in ("http", "ws"):
+        raise HostError(f"echo_url: scheme {scheme!r}: use 'http' or 'ws'")
+    if not path.startswith("/"):
+        raise HostError(f"echo_url: path {path!r} must start with /")
+    return f"{scheme}://{ECHO_HOST}{path}"
+
+
 # ------------------------------------------------------------------ reading a Worker's source
 
 
@@ -186,6 +208,7 @@ def public_methods(source: str, class_name: str, *more_sources: str) -> list[str
 # ------------------------------------------------------------------ the workerd config
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+_BINDING = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _MODULE_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*\.py")
 
 
@@ -200,12 +223,21 @@ class WorkerSpec:
     flags: tuple[str, ...] = ()
     durable_objects: Mapping[str, str] | None = None  # None: read DURABLE_OBJECTS from source
     modules: Mapping[str, str] | None = None  # local modules: path under /session/metadata -> source
+    vars: Mapping[str, str] | None = None  # text bindings: NAME -> the string self.env.NAME holds
 
     def __post_init__(self) -> None:
         if not _NAME.fullmatch(self.name):
             raise HostError(f"Worker name {self.name!r}: use letters, digits and _ (a Python module name)")
         object.__setattr__(self, "flags", tuple(self.flags))
         object.__setattr__(self, "modules", dict(self.modules or {}))
+        object.__setattr__(self, "vars", dict(self.vars or {}))
+        for name, value in self.vars.items():
+            if not (isinstance(name, str) and _BINDING.fullmatch(name)) or not isinstance(value, str):
+                raise HostError(f"Worker {self.name}: var {name!r}: a Python name bound to a string")
+        if self.vars:
+            clash = sorted(self.vars.keys() & self.bindings().keys())
+            if clash:
+                raise HostError(f"Worker {self.name}: {', '.join(clash)} is both a var and a Durable Object binding")
         for path in self.modules:
             if not _MODULE_PATH.fullmatch(path):
                 raise HostError(f"Worker {self.name}: local module path {path!r}: a relative path of Python names ending in .py")
@@ -323,9 +355,14 @@ def _parses(source: str) -> bool:
 
 def config_text(groups: list[_Group], storage_dir: Path) -> str:
     """The text of workerd's config.capnp for these groups (ports 0: workerd picks them)."""
-    services: list[str] = []
+    services: list[str] = [f"(name = {_capnp(ECHO_SERVICE)}, worker = .echo)"]
     sockets: list[str] = []
-    workers: list[str] = []
+    workers: list[str] = [
+        "const echo :Workerd.Worker = (\n"
+        f"  compatibilityDate = {_capnp(DEFAULT_COMPAT_DATE)},\n"
+        f"  modules = [(name = {_capnp(ECHO_MODULE)}, esModule = embed {_capnp(ECHO_MODULE)})],\n"
+        ");\n"
+    ]
     for group in groups:
         services.append(f"(name = {_capnp(group.service)}, worker = .{group.service})")
         disk = f"{group.service}-storage"
@@ -351,6 +388,8 @@ def config_text(groups: list[_Group], storage_dir: Path) -> str:
             for binding, class_name in spec.bindings().items():
                 exported = f"{spec.module}__{class_name}"
                 bindings.append(f"(name = {_capnp(spec.module + '__' + binding)}, durableObjectNamespace = {_capnp(exported)})")
+            for name, value in spec.vars.items():
+                bindings.append(f"(name = {_capnp(spec.module + '__' + name)}, text = {_capnp(value)})")
             for class_name in dict.fromkeys(spec.bindings().values()):
                 exported = f"{spec.module}__{class_name}"
                 key = hashlib.sha256(f"wsguide-pyodide:{group.service}:{exported}".encode()).hexdigest()[:32]
@@ -359,6 +398,7 @@ def config_text(groups: list[_Group], storage_dir: Path) -> str:
             f"  compatibilityDate = {_capnp(group.compat_date)},",
             f"  compatibilityFlags = [{', '.join(_capnp(f) for f in group.flags)}],",
             "  modules = [\n    " + ",\n    ".join(modules) + ",\n  ],",
+            f"  globalOutbound = (name = {_capnp(ECHO_SERVICE)}),",
         ]
         if bindings:
             body.append("  bindings = [\n    " + ",\n    ".join(bindings) + ",\n  ],")
@@ -426,7 +466,7 @@ class PyodideHost:
 
     def _write_files(self) -> Path:
         workdir = Path(tempfile.mkdtemp(prefix="wsguide-pyodide-"))
-        for name in HOST_FILES:
+        for name in (*HOST_FILES, ECHO_MODULE):
             shutil.copyfile(HOST_DIR / name, workdir / name)
         for name in PYODIDE_FILES:
             (workdir / name).symlink_to(PYODIDE_DIR / name)

@@ -4,7 +4,8 @@ The generic client knows nothing about the Worker: a plain ``GET /``, then a Web
 at the Worker's WebSocket path that sends a text and a binary message and closes with 1000,
 recording whatever comes back before the end. The verdict:
 
-* the module must import;
+* the module must import (with its vars, if it reads any: URLs of the host's echo service, which
+  is where every request the Worker sends goes; see extract.py);
 * nothing may be left uncaught (a listener's borrowed-proxy error, a Python exception, ...),
   except workerd refusing a 101 to the plain GET of a Worker that answers every request with a
   WebSocket (a property of the generic client, not of the Worker);
@@ -33,7 +34,9 @@ NOT_AN_UPGRADE = "did not contain the header \"Upgrade: websocket\""
 
 
 def spec_for_kit_worker(worker: KitWorker) -> WorkerSpec:
-    return WorkerSpec(worker.name, worker.source, entrypoint=worker.entrypoint, durable_objects=worker.durable_objects)
+    """How the host serves a kit Worker: its entrypoint, its Durable Objects and its vars (URLs of
+    the host's echo service, which every Worker's outbound traffic reaches)."""
+    return WorkerSpec(worker.name, worker.source, entrypoint=worker.entrypoint, durable_objects=worker.durable_objects, vars=worker.vars)
 
 
 @dataclass

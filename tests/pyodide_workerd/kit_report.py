@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.details:
         for o in outcomes:
             print(f"\n### {o.worker.name}\n")
-            print("```json\n" + json.dumps({"http": o.http, "websocket": o.websocket, "log": o.log, "notes": o.worker.notes}, indent=2) + "\n```")
+            print("```json\n" + json.dumps({"http": o.http, "websocket": o.websocket, "log": o.log, "vars": o.worker.vars, "notes": o.worker.notes}, indent=2) + "\n```")
     return 0
 
 

@@ -5,18 +5,10 @@ must go. Names come from extract.py (``examples_<file>``, ``nb<NN>[s]_<Entry>[__
 """
 
 BORROWED = "a listener given to addEventListener as a plain function/lambda (borrowed proxy): the first message fails, the connection drops"
-NEEDS_A_SERVER = (
-    "a Worker that is a WebSocket client: it reads the address of the server it talks to from a var "
-    "(self.env.{var}), and this harness gives its Workers no vars (AttributeError: {var}) and no "
-    "outbound network to reach a second local server (given both by hand, a var binding and a "
-    "globalOutbound to the echo Worker, it runs)"
-)
 
 KNOWN_FAILURES: dict[str, str] = {
     "nb03_Borrowed": "deliberate mistake of the lesson (the borrowed-proxy failure, shown once before create_proxy)",
-    "nb05_Asker": NEEDS_A_SERVER.format(var="ECHO_URL"),
     "nb02s_TooEager": "deliberate mistake of the exercise (accept() before returning the end)",
-    "nb05s_Proxy": NEEDS_A_SERVER.format(var="UPSTREAM"),
     "nb98_Forgetful": "deliberate mistake: notebook 98 reproduces the borrowed-proxy listener (" + BORROWED + ")",
     "nb98_Fragile": "deliberate mistake: notebook 98's listener raises on text that is not JSON (uncaught error, the connection drops: 1006)",
     "nb98_Broken": "deliberate mistake: the Worker exercise 1 of notebook 98 asks to fix (WebSocketPair() without .new, a lambda listener, a Blob echo)",

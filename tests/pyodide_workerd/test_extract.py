@@ -9,10 +9,13 @@ from pathlib import Path
 
 from .extract import (
     KitWorker,
+    env_names,
     extract_module,
     extract_notebook,
     kit_workers,
+    outbound_vars,
     rewrite_import,
+    websocket_url_names,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,6 +215,73 @@ def test_cells_that_are_not_python_are_skipped_with_a_note(tmp_path):
     assert worker.notes == ("cell 1 is not Python (skipped)",)
 
 
+# ------------------------------------------------------------------ vars
+
+CLIENT = """
+from js import WebSocket
+import js as J
+from workers import WorkerEntrypoint, fetch
+
+
+class Client(WorkerEntrypoint):
+    def __init__(self, ctx, env):
+        self.token = env.TOKEN
+
+    async def fetch(self, request):
+        direct = WebSocket.new(self.env.DIRECT + "/x")
+        url = self.env.CARRIED
+        carried = WebSocket.new(url)
+        module = J.WebSocket.new(f"{self.env.MODULE}")
+        await fetch(self.env.API, headers={"Upgrade": "websocket"})
+        self.env.ROOMS.getByName("x")
+        self.env.get("METHOD")
+"""
+
+
+def test_env_names_are_the_attributes_read_from_env_not_the_ones_called():
+    assert env_names(CLIENT) == ["API", "CARRIED", "DIRECT", "MODULE", "ROOMS", "TOKEN"]
+
+
+def test_names_that_reach_websocket_new_directly_or_through_a_local_are_websocket_urls():
+    assert websocket_url_names(CLIENT) == {"DIRECT", "CARRIED", "MODULE"}
+
+
+def test_a_call_named_new_on_something_else_is_not_websocket_new():
+    assert websocket_url_names("from js import WebSocketPair\ndef f(self):\n    WebSocketPair.new(self.env.X)\n") == set()
+
+
+def test_every_unbound_env_name_gets_an_echo_url_ws_for_websocket_new_else_http():
+    assert outbound_vars(CLIENT, bound={"ROOMS"}) == {
+        "API": "http://echo.invalid/API",
+        "CARRIED": "ws://echo.invalid/CARRIED",
+        "DIRECT": "ws://echo.invalid/DIRECT",
+        "MODULE": "ws://echo.invalid/MODULE",
+        "TOKEN": "http://echo.invalid/TOKEN",
+    }
+
+
+def test_a_name_used_both_ways_gets_the_ws_url():
+    both = "from js import WebSocket\nasync def f(self):\n    WebSocket.new(self.env.U)\n    await fetch(self.env.U)\n"
+    assert outbound_vars(both) == {"U": "ws://echo.invalid/U"}
+
+
+def test_a_worker_that_reads_no_env_gets_no_vars():
+    assert outbound_vars("class A:\n    def fetch(self, request):\n        return request.url\n") == {}
+
+
+def test_a_notebook_worker_gets_vars_for_what_it_reads_but_not_for_its_durable_objects(tmp_path):
+    nb = write_notebook(
+        tmp_path / "notebooks" / "05-x.ipynb",
+        IMPORTS + "from wsguide.js import WebSocket\n",
+        "class Room(DurableObject):\n    async def fetch(self, request):\n        return Response('x')\n\n\n"
+        "class Asker(WorkerEntrypoint):\n    async def fetch(self, request):\n        ws = WebSocket.new(self.env.ECHO)\n"
+        "        return await self.env.ROOMS.getByName('x').fetch(request)\n",
+        'async with serve(Asker, durable_objects={"ROOMS": Room}, env={"ECHO": echo.ws_url}) as srv:\n    pass\n',
+    )
+    (worker,) = extract_notebook(nb, tmp_path)
+    assert worker.vars == {"ECHO": "ws://echo.invalid/ECHO"}
+
+
 # ------------------------------------------------------------------ the kit itself
 
 
@@ -231,3 +301,8 @@ def test_every_extracted_worker_is_python_using_only_runtime_and_stdlib_imports(
             elif isinstance(node, ast.Import):
                 assert {a.name for a in node.names} <= ALLOWED_IMPORTS, f"{worker.name}: {ast.unparse(node)}"
         assert any(isinstance(n, ast.ClassDef) and n.name == worker.entrypoint for n in tree.body), worker.name
+
+
+def test_the_kit_has_clients_of_both_kinds_so_both_urls_are_exercised():
+    schemes = {url.split(":")[0] for worker in kit_workers(ROOT) for url in worker.vars.values()}
+    assert schemes == {"ws", "http"}

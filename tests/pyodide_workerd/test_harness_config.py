@@ -10,6 +10,7 @@ from .harness import (
     _group,
     config_text,
     durable_objects_in,
+    echo_url,
     main_module_text,
     public_methods,
     sdk_pin,
@@ -151,3 +152,44 @@ def test_two_workers_of_one_group_cannot_both_have_a_module_of_one_name():
         _group([WorkerSpec("a", APP, modules={"texts.py": ""}), WorkerSpec("b", APP, modules={"texts/__init__.py": ""})])
     # In different compatibility groups they do not meet.
     _group([WorkerSpec("a", APP, modules={"texts.py": ""}), WorkerSpec("b", APP, modules={"texts.py": ""}, compat_date="2025-06-01")])
+
+
+# ------------------------------------------------------------------ vars and the outbound echo
+
+
+def test_vars_are_text_bindings_under_the_workers_own_prefix(tmp_path):
+    (group,) = _group([WorkerSpec("asker", "x = 1\n", vars={"ECHO_URL": 'ws://echo.invalid/"q"'})])
+    assert '(name = "worker_asker__ECHO_URL", text = "ws://echo.invalid/\\"q\\"")' in config_text([group], tmp_path)
+
+
+def test_every_worker_sends_its_outbound_traffic_to_the_echo_service(tmp_path):
+    groups = _group([WorkerSpec("a", CHAT), WorkerSpec("b", CHAT, compat_date="2025-06-01")])
+    text = config_text(groups, tmp_path)
+    assert '(name = "outbound-echo", worker = .echo)' in text
+    assert 'modules = [(name = "echo.mjs", esModule = embed "echo.mjs")]' in text
+    assert text.count('globalOutbound = (name = "outbound-echo"),') == 2
+
+
+def test_a_var_name_must_be_a_python_name():
+    with pytest.raises(HostError, match="var 'ECHO-URL': a Python name bound to a string"):
+        WorkerSpec("a", "x = 1\n", vars={"ECHO-URL": "ws://echo.invalid/"})
+
+
+def test_a_var_value_must_be_a_string():
+    with pytest.raises(HostError, match="var 'PORT': a Python name bound to a string"):
+        WorkerSpec("a", "x = 1\n", vars={"PORT": 8080})
+
+
+def test_a_var_cannot_share_a_name_with_a_durable_object_binding():
+    with pytest.raises(HostError, match="ROOMS is both a var and a Durable Object binding"):
+        WorkerSpec("chat", CHAT, vars={"ROOMS": "http://echo.invalid/"})
+
+
+def test_echo_urls_name_a_host_that_never_resolves():
+    assert echo_url("ws", "/ECHO_URL") == "ws://echo.invalid/ECHO_URL"
+    assert echo_url() == "http://echo.invalid/"
+
+
+def test_echo_urls_are_http_or_ws_only():
+    with pytest.raises(HostError, match="scheme 'wss'"):
+        echo_url("wss")
