@@ -7,6 +7,7 @@ The Workers are Python Workers (``wsguide.workers``, ``wsguide.js``, ``wsguide.f
 from __future__ import annotations
 
 import asyncio
+import gc
 import base64
 import os
 import struct
@@ -220,3 +221,47 @@ async def test_nothing_is_read_before_the_socket_is_accepted():
         peer.close_transport()
     # The frames wait in the network (the kernel's buffers), not in the server.
     assert (reading, held, parsed) == (False, b"", [])
+
+
+# ------------------------------------------------------------------ a finished connection is freed
+def _alive(kind: type) -> int:
+    return sum(1 for o in gc.get_objects() if type(o) is kind)
+
+
+@pytest.fixture
+def no_cyclic_gc():
+    """Only reference counting frees objects in the test: what waits for a full collection stays."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+async def _compressed_exchanges(srv, rec, count: int) -> None:
+    for index in range(count):
+        peer = await RawPeer.connect(srv.port, extra_headers={"Sec-WebSocket-Extensions": "permessage-deflate"})
+        assert peer.headers["sec-websocket-extensions"].startswith("permessage-deflate")
+        deflate = zlib.compressobj(wbits=-15)
+        data = deflate.compress(b"squeeze me " * 20) + deflate.flush(zlib.Z_SYNC_FLUSH)
+        peer.send_frame(OP_TEXT, data[:-4], rsv1=True)
+        peer.send_frame(OP_CLOSE, struct.pack("!H", 1000))
+        await bounded(peer.reader.read(), "the server to end the connection")
+        peer.close_transport()
+        await rec.wait(lambda s: sum(e[0] == "close" for e in s) > index, f"close #{index}")
+
+
+async def test_a_finished_connection_lets_go_of_its_zlib_streams_at_once(rec, no_cyclic_gc):
+    # websockets' PerMessageDeflate holds ~200 KiB of zlib state; its protocol object sits in a
+    # reference cycle, so without the release the state would wait for a full collection.
+    from websockets.extensions.permessage_deflate import PerMessageDeflate
+
+    before = _alive(PerMessageDeflate)
+    async with serve(rec) as srv:
+        await _compressed_exchanges(srv, rec, 3)
+    held = _alive(PerMessageDeflate) - before  # the connections are over; the Worker holds its sockets
+    assert len(rec.sockets) == 3
+    assert [e[1] for e in rec.seen if e[0] == "message"] == ["squeeze me " * 20] * 3
+    assert held == 0
+

@@ -25,10 +25,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from websockets.client import ClientProtocol
-from websockets.extensions.permessage_deflate import ClientPerMessageDeflateFactory
 from websockets.uri import parse_uri
 
 from ..core.log import WorkerLog
+from .deflate import ClientDeflateFactory
 from .hosts import is_loopback
 from .leg import WebSocketLeg
 
@@ -74,7 +74,7 @@ async def open_websocket(
         uri,
         # workerd offers a bare "permessage-deflate" (no client_max_window_bits) on fetch()
         # upgrades and new WebSocket() (tests/parity, findings F7/F11).
-        extensions=[ClientPerMessageDeflateFactory(client_max_window_bits=None, compress_settings={"memLevel": 5})]
+        extensions=[ClientDeflateFactory(client_max_window_bits=None, compress_settings={"memLevel": 5})]
         if offer_deflate
         else None,
         subprotocols=list(subprotocols) or None,

@@ -33,7 +33,10 @@ protocol object:
   loop receives the next message only once the event ran,
   ``LegacyHibernationManagerImpl::readLoop``). A peer that does not read is
   dropped with an error in the Worker log once :data:`UNSENT_LIMIT` bytes wait
-  to be sent.
+  to be sent. When the connection is gone and the Worker has its last item, the
+  leg lets go of the socket and of the zlib streams of permessage-deflate
+  (:mod:`wsguide.net.deflate`), so a finished connection is freed at once, not at
+  CPython's next full garbage collection.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ from ..core.errors import ProtocolError
 from ..core.log import WorkerLog
 from ..core.messages import Close as CloseItem
 from ..core.messages import Disconnect, Failure, Item, Message
+from .deflate import release_extensions
 from .frames import close_frame, is_close, server_frame
 
 __all__ = ["CLOSE_TIMEOUT", "UNSENT_LIMIT", "WebSocketLeg", "too_big_reason"]
@@ -119,6 +123,7 @@ class WebSocketLeg(asyncio.Protocol):
         self._ended = False  # the peer is gone: no item after the one that said so
         self._closer: asyncio.TimerHandle | None = None
         self._handshake: asyncio.Future[Any] | None = None
+        self._finished = False  # lost, and its last item delivered: the receiver was let go
 
     @property
     def negotiated_extensions(self) -> str | None:
@@ -197,6 +202,8 @@ class WebSocketLeg(asyncio.Protocol):
         if handshake is not None and not handshake.done():
             handshake.set_exception(ConnectionError("the connection closed during the WebSocket handshake"))
         if self._receiver is not None:
+            # Everything read has been parsed: nothing more is compressed or decompressed.
+            release_extensions(self._extensions)
             self._run(self._peer_gone)
         if self._on_lost is not None:
             self._on_lost(self)
@@ -204,7 +211,7 @@ class WebSocketLeg(asyncio.Protocol):
     # ----------------------------------------------------------------- input
     def start_reading(self, receiver: Callable[[Item], Pending | None]) -> None:
         """The Worker accepted the socket: deliver what the peer sends (core Transport)."""
-        if self._receiver is not None:
+        if self._receiver is not None or self._finished:
             return
         self._receiver = receiver
         # Items reach the Worker in the context the socket was accepted in (its isolate).
@@ -338,10 +345,28 @@ class WebSocketLeg(asyncio.Protocol):
                 pending.add_done_callback(self._taken)
         if inbox or self._waiting:
             self._pause()
+        elif self._lost:
+            self._finish()
         elif self._paused:
             self._paused = False
             if self.transport is not None and not self._lost:
                 self.transport.resume_reading()
+
+    def _finish(self) -> None:
+        """The connection is gone and the Worker has its last item: let go of the socket.
+
+        The receiver is the socket's bound ``receive`` and the socket holds this leg as
+        its transport: a reference cycle. Left in place, the leg, its ``websockets``
+        protocol and that protocol's zlib streams (about 200 KiB per connection with
+        permessage-deflate) would wait for CPython's full garbage collection, which a
+        server with many long-lived objects runs rarely; meanwhile the heap grows
+        (benchmarks/RESULTS.md, "Soak"). Breaking the cycle here frees them as soon as
+        the socket is dropped.
+        """
+        self._finished = True
+        self._receiver = None
+        self._context = None
+        release_extensions(self._extensions)  # bytes held before accept() are parsed by now
 
     def _taken(self, _: Any) -> None:
         self._waiting = False

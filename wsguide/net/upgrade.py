@@ -33,7 +33,6 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.datastructures import Headers as WsHeaders
-from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 from websockets.http11 import Request as WsRequest
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
@@ -41,6 +40,7 @@ from websockets.server import ServerProtocol
 from ..core.compat import Compat
 from ..core.websocket import WebSocket
 from ..http import Response
+from .deflate import ServerDeflateFactory
 from .http1 import HttpReply, HttpRequest, error_reply
 from .leg import WebSocketLeg
 
@@ -108,7 +108,7 @@ def answer_upgrade(
     extensions = response.headers.get("Sec-WebSocket-Extensions")
     wants_deflate = compat.web_socket_compression and not (extensions is not None and extensions.strip() == "")
     protocol = ServerProtocol(
-        extensions=[ServerPerMessageDeflateFactory(client_max_window_bits=15, compress_settings={"memLevel": 5})]
+        extensions=[ServerDeflateFactory(client_max_window_bits=15, compress_settings={"memLevel": 5})]
         if wants_deflate
         else None,
         max_size=compat.max_message_size,
