@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import http as _http
 import json as _json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -40,6 +41,7 @@ MSG_NULL_BODY = "Response with null body status (101, 204, 205, or 304) cannot h
 MSG_CLONE_WS = "Cannot clone a response to a WebSocket handshake."
 MSG_GET_BODY = "Request with a GET or HEAD method cannot have a body."
 _NULL_BODY_STATUSES = frozenset({101, 204, 205, 304})
+_BAD_NAME = re.compile(r"[ \t\r\n:]")
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE"})
 
 
@@ -70,7 +72,9 @@ class Headers:
     )
 
     def __init__(self, init: Any = None) -> None:
-        self._items: list[tuple[str, str]] = []
+        # (lower-case name, name as given, value): the lower-case name is worked out once,
+        # as every lookup needs it (a handshake reads about ten headers).
+        self._items: list[tuple[str, str, str]] = []
         if init is None:
             return
         for pair in _pairs(init):
@@ -78,14 +82,14 @@ class Headers:
             self.append(name, value)
 
     @staticmethod
-    def _check(name: Any, value: Any) -> tuple[str, str]:
+    def _check(name: Any, value: Any) -> tuple[str, str, str]:
         name = str(name)
-        if not name or any(c in name for c in " \t\r\n:"):
+        if not name or _BAD_NAME.search(name):
             raise JsTypeError(f"Invalid header name {name!r}.")
         value = str(value).strip(" \t")
         if "\n" in value or "\r" in value:
             raise JsTypeError(f"Invalid header value for {name!r}: line breaks are not allowed.")
-        return name, value
+        return name.lower(), name, value
 
     def append(self, name: str, value: Any) -> None:
         """Add a value, keeping the ones already there."""
@@ -93,13 +97,13 @@ class Headers:
 
     def set(self, name: str, value: Any) -> None:
         """Replace every value of ``name`` with ``value``."""
-        name, value = self._check(name, value)
+        item = self._check(name, value)
         self.delete(name)
-        self._items.append((name, value))
+        self._items.append(item)
 
     def delete(self, name: str) -> None:
         key = name.lower()
-        self._items = [(n, v) for n, v in self._items if n.lower() != key]
+        self._items = [item for item in self._items if item[0] != key]
 
     def get(self, name: str) -> str | None:
         """The value of ``name`` (repeats joined by ``", "``), or ``None``."""
@@ -109,19 +113,21 @@ class Headers:
     def get_all(self, name: str) -> list[str]:
         """Every value of ``name``, in order (wsguide's own code)."""
         key = name.lower()
-        return [v for n, v in self._items if n.lower() == key]
+        return [v for k, _, v in self._items if k == key]
 
     def getSetCookie(self) -> list[str]:
         return self.get_all("Set-Cookie")
 
     def has(self, name: str) -> bool:
         key = name.lower()
-        return any(n.lower() == key for n, _ in self._items)
+        return any(k == key for k, _, _ in self._items)
 
     def items(self) -> list[tuple[str, str]]:
         """``(lower-case name, combined value)`` pairs, sorted, as JavaScript iteration gives."""
-        names = sorted({n.lower() for n, _ in self._items})
-        return [(n, self.get(n) or "") for n in names]
+        combined: dict[str, list[str]] = {}
+        for key, _, value in self._items:
+            combined.setdefault(key, []).append(value)
+        return [(key, ", ".join(combined[key])) for key in sorted(combined)]
 
     def entries(self) -> list[list[str]]:
         return [[n, v] for n, v in self.items()]
@@ -134,7 +140,7 @@ class Headers:
 
     def raw_items(self) -> list[tuple[str, str]]:
         """Every ``(name, value)`` as added, names in their original case."""
-        return list(self._items)
+        return [(name, value) for _, name, value in self._items]
 
     def __iter__(self) -> Iterator[list[str]]:
         return iter(self.entries())

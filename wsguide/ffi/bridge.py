@@ -124,7 +124,7 @@ class JsProxy:
         return JsProxy(list(own_properties(self._js)))
 
     def object_values(self) -> JsProxy:
-        return JsProxy([own_properties(self._js)[k] for k in own_properties(self._js)])
+        return JsProxy(list(own_properties(self._js).values()))
 
     def object_entries(self) -> JsProxy:
         props = own_properties(self._js)
