@@ -46,6 +46,15 @@ MSG_NEEDS_NEW = (
 UNHASHABLE = "unhashable type: 'pyodide.ffi.JsProxy'"
 
 
+_METHOD, _PROPERTY = "method", "property"
+#: (runtime class, name) -> _METHOD or _PROPERTY, for classes whose members are fixed.
+_MEMBER_KINDS: dict[tuple[type, str], str] = {}
+#: The exact types of PRIMITIVES, for a quick ``type(value) in _PRIMITIVE_TYPES``.
+_PRIMITIVE_TYPES = frozenset({str, int, float, bool, type(None), JsNull})
+#: Runtime classes whose instances cross as a plain JsProxy (filled as they are met).
+_OBJECT_TYPES: set[type] = set()
+
+
 class JsProxy:
     """A JavaScript object seen from Python (``pyodide.ffi.JsProxy``).
 
@@ -62,6 +71,10 @@ class JsProxy:
     # -- properties and methods -------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         js = object.__getattribute__(self, "_js")
+        kind = _MEMBER_KINDS.get((type(js), name))
+        if kind is not None:  # a member of a runtime class, looked up before (the hot path)
+            value = getattr(js, name)
+            return _bound(value, name) if kind is _METHOD else js2py(value)
         if is_plain_object(js):  # its own properties
             if name in js:
                 return js2py(js[name])
@@ -79,7 +92,10 @@ class JsProxy:
         if api is None or not api.readable(name):
             raise AttributeError(name)
         value = getattr(js, name)
-        if name in api.methods or (api.dynamic and callable(value)):
+        is_method = name in api.methods or (api.dynamic and callable(value))
+        if not api.dynamic:  # what a name is depends on the class alone: remember it
+            _MEMBER_KINDS[(type(js), name)] = _METHOD if is_method else _PROPERTY
+        if is_method:
             return _bound(value, name)
         return js2py(value)
 
@@ -350,6 +366,11 @@ def py2js(value: Any, *, keep: bool = False) -> Any:
 
 def js2py(value: Any) -> Any:
     """A JavaScript value as Python receives it: primitives convert, objects are proxied."""
+    kind = type(value)
+    if kind in _PRIMITIVE_TYPES:
+        return value
+    if kind in _OBJECT_TYPES:  # a runtime object (a WebSocket, an event): the hot path
+        return JsProxy(value)
     if isinstance(value, PRIMITIVES):
         return value
     if isinstance(value, PyProxy):
@@ -358,6 +379,8 @@ def js2py(value: Any) -> Any:
         return JsException(value)
     if is_function(value):
         return JsCallable(value)
+    if interface_of(kind) is not None:
+        _OBJECT_TYPES.add(kind)  # an instance of a runtime class, not callable: always a JsProxy
     return JsProxy(value)
 
 
@@ -451,8 +474,12 @@ class JsDoubleProxy:
 # Calling JavaScript from Python, and Python from JavaScript
 # ---------------------------------------------------------------------------
 def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], name: str = "") -> Any:
-    with borrowing() as borrowed:
-        js_args = [py2js(a) for a in args]
+    # `with borrowing()`, spelled out: this runs for every runtime call a Worker makes.
+    borrowed: list[PyProxy] = []
+    stack = _borrowed.stack
+    stack.append(borrowed)
+    try:
+        js_args = [a if type(a) in _PRIMITIVE_TYPES else py2js(a) for a in args]
         if kwargs:
             # Pyodide passes keyword arguments as one trailing options object.
             js_args.append({k: py2js(v) for k, v in kwargs.items()})
@@ -466,6 +493,12 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
             raise exc.original from None  # a Python exception that crossed into JavaScript and back
         except JsError as exc:
             raise JsException(exc) from None
+    finally:
+        stack.pop()
+        for proxy in borrowed:
+            proxy.release_borrowed()
+    if type(result) in _PRIMITIVE_TYPES:
+        return result
     if inspect.isawaitable(result):
         return _Promise(result)
     return js2py(result)
