@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.jsapi import JS_NULL, JsNull
+from . import callbacks as _callbacks  # noqa: F401 - installs PyProxy.call
 from .bridge import JsDoubleProxy, JsException, JsProxy
 from .convert import ConversionError, to_js
 from .pyproxy import PyProxy

@@ -51,8 +51,8 @@ _METHOD, _PROPERTY = "method", "property"
 _MEMBER_KINDS: dict[tuple[type, str], str] = {}
 #: The exact types of PRIMITIVES, for a quick ``type(value) in _PRIMITIVE_TYPES``.
 _PRIMITIVE_TYPES = frozenset({str, int, float, bool, type(None), JsNull})
-#: Runtime classes whose instances cross as a plain JsProxy (filled as they are met).
-_OBJECT_TYPES: set[type] = set()
+#: Runtime class -> the JsProxy class its instances cross as (filled as they are met).
+_OBJECT_PROXIES: dict[type, type[JsProxy]] = {}
 
 
 class JsProxy:
@@ -369,8 +369,9 @@ def js2py(value: Any) -> Any:
     kind = type(value)
     if kind in _PRIMITIVE_TYPES:
         return value
-    if kind in _OBJECT_TYPES:  # a runtime object (a WebSocket, an event): the hot path
-        return JsProxy(value)
+    proxy_class = _OBJECT_PROXIES.get(kind)
+    if proxy_class is not None:  # a runtime object (a WebSocket, an event): the hot path
+        return proxy_class(value)
     if isinstance(value, PRIMITIVES):
         return value
     if isinstance(value, PyProxy):
@@ -379,9 +380,41 @@ def js2py(value: Any) -> Any:
         return JsException(value)
     if is_function(value):
         return JsCallable(value)
-    if interface_of(kind) is not None:
-        _OBJECT_TYPES.add(kind)  # an instance of a runtime class, not callable: always a JsProxy
+    api = interface_of(kind)
+    if api is not None:  # an instance of a runtime class, not callable: always the same kind of proxy
+        proxy_class = _OBJECT_PROXIES[kind] = JsProxy if api.dynamic else _proxy_class(kind, api)
+        return proxy_class(value)
     return JsProxy(value)
+
+
+def _proxy_class(kind: type, api: JsInterface) -> type[JsProxy]:
+    """A JsProxy for the instances of one runtime class, with its members defined on the class.
+
+    It behaves as :meth:`JsProxy.__getattr__` does for them, without its cost: Python calls
+    ``__getattr__`` only after the usual lookup has failed, about a microsecond per access,
+    and a room's broadcast makes one such access per member.
+    """
+    namespace: dict[str, Any] = {}
+    for name in api.methods + api.properties:
+        if not name.isidentifier() or hasattr(JsProxy, name) or (kind, name) in _BUILTIN_MEMBERS:
+            continue  # read through __getattr__, as before
+        namespace[name] = _method(name) if name in api.methods else property(_getter(name))
+    proxy_class = type("JsProxy", (JsProxy,), namespace)
+    proxy_class.__qualname__ = "JsProxy"
+    proxy_class.__module__ = "wsguide.ffi"
+    return proxy_class
+
+
+def _method(name: str) -> Callable[..., Any]:
+    def method(self: JsProxy, *args: Any, **kwargs: Any) -> Any:
+        return _call(getattr(self._js, name), args, kwargs, name)
+
+    method.__name__ = method.__qualname__ = name
+    return method
+
+
+def _getter(name: str) -> Callable[[JsProxy], Any]:
+    return lambda self: js2py(getattr(self._js, name))
 
 
 def unwrap(value: Any) -> Any:
@@ -532,34 +565,3 @@ async def _settle(awaitable: Any) -> Any:
     except JsError as exc:
         raise JsException(exc) from None
     return js2py(result)
-
-
-def _call_python(proxy: PyProxy, args: tuple[Any, ...]) -> Any:
-    """JavaScript calls a Python callable: arguments to Python, the result back to JavaScript.
-
-    A Python exception leaves as a ``PythonError`` (what JavaScript sees), carrying it.
-    """
-    try:
-        result = proxy.obj(*[js2py(a) for a in args])
-    except Exception as exc:
-        raise PythonError(exc) from exc
-    if inspect.isawaitable(result):
-        # Pyodide turns a returned coroutine into a Promise: it runs as a task.
-        return PromiseOfPython(result)
-    return py2js(result, keep=True)
-
-
-class PromiseOfPython:
-    """What JavaScript gets back when a Python callable returns a coroutine (a Promise)."""
-
-    __slots__ = ("awaitable",)
-    __js__ = JsInterface("Promise")
-
-    def __init__(self, awaitable: Any) -> None:
-        self.awaitable = awaitable
-
-    def __await__(self) -> Any:
-        return self.awaitable.__await__()
-
-
-PyProxy.call = staticmethod(_call_python)  # type: ignore[assignment]

@@ -278,9 +278,6 @@ class Response(FetchResponse):
             init["headers"] = _headers_to_js(headers)
         if web_socket:
             init["webSocket"] = unwrap(web_socket)
-        from ..ffi.bridge import JsException
-        from ..core.errors import JsError
-
         try:
             js_response = JsResponse(js_body, init)
         except JsError as exc:
