@@ -77,9 +77,20 @@ class Headers:
         self._items: list[tuple[str, str, str]] = []
         if init is None:
             return
+        if type(init) is Headers:
+            self._items = list(init._items)  # checked when they were added
+            return
         for pair in _pairs(init):
             name, value = getattr(pair, "obj", pair)
             self.append(name, value)
+
+    @classmethod
+    def from_wire(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
+        """Headers an HTTP parser has checked already (h11: each name a token, each value
+        without line breaks or surrounding whitespace), taken as they are."""
+        headers = cls()
+        headers._items = [(name.lower(), name, value) for name, value in pairs]
+        return headers
 
     @staticmethod
     def _check(name: Any, value: Any) -> tuple[str, str, str]:

@@ -167,6 +167,10 @@ class Server:
         if self._server is not None:
             return self
         printing.install()
+        # The WebSocket side (websockets' sans-I/O protocol, ~25 ms to import) loads now, while
+        # nobody waits, not on the first upgrade.
+        from . import leg, upgrade  # noqa: F401
+
         env = Env()
         if isinstance(self._env_init, dict):
             env.update(self._env_init)
@@ -354,7 +358,7 @@ class Server:
         return await task
 
     async def _handle(self, req: HttpRequest) -> HttpReply | Upgrade:
-        headers = Headers(req.headers)
+        headers = Headers.from_wire(req.headers)  # h11 checked them
         upgrade = (headers.get("Upgrade") or "").lower() == "websocket"
         if upgrade:
             origin = headers.get("Origin")
