@@ -23,9 +23,9 @@ from typing import Any
 
 from ..core.jsapi import JS_NULL, JsNull
 from . import callbacks as _callbacks  # noqa: F401 - installs PyProxy.call
-from .bridge import JsDoubleProxy, JsException, JsProxy
+from .bridge import JsException, JsProxy
 from .convert import ConversionError, to_js
-from .pyproxy import PyProxy
+from .pyproxy import JsDoubleProxy, PyProxy
 
 __all__ = [
     "ConversionError",

@@ -34,9 +34,9 @@ from ..core.errors import JsError, JsTypeError, PythonError
 from ..core.jsapi import JsInterface, JsMap, JsNull, Uint8Array, interface_of, own_properties
 from .hints import KEEPS_CALLABLES, hint_borrowed_listener
 from .jsvalues import PRIMITIVES, api_of, includes, index_of, is_function, is_plain_object, js_to_string, name_of
-from .pyproxy import PyProxy
+from .pyproxy import JsDoubleProxy, PyProxy
 
-__all__ = ["JsCallable", "JsDoubleProxy", "JsException", "JsProxy", "borrowing", "js2py", "py2js", "unwrap"]
+__all__ = ["JsCallable", "JsException", "JsProxy", "borrowing", "js2py", "py2js", "unwrap"]
 
 NOT_SUBSCRIPTABLE = "'pyodide.ffi.JsProxy' object is not subscriptable"
 MSG_NEEDS_NEW = (
@@ -480,27 +480,6 @@ def _to_py(js: Any, depth: int, default: Callable[..., Any] | None, proxy: Any) 
     if default is not None:
         return default(converted, lambda v: _to_py(unwrap(v), deeper, default, None), {})
     return converted
-
-
-class JsDoubleProxy:
-    """What ``create_proxy(obj)`` returns: a handle on a PyProxy that lives until ``destroy()``."""
-
-    __slots__ = ("_proxy",)
-
-    def __init__(self, proxy: PyProxy) -> None:
-        self._proxy = proxy
-
-    def destroy(self) -> None:
-        self._proxy.destroy()
-
-    def unwrap(self) -> Any:
-        return self._proxy.obj
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._proxy.obj(*args, **kwargs)
-
-    def __repr__(self) -> str:
-        return f"<JsDoubleProxy of {type(self._proxy.obj).__name__}>"
 
 
 # ---------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from typing import Any
 
 from ..core.errors import JsError
 
-__all__ = ["MSG_BORROWED", "MSG_DESTROYED", "MSG_ONCE", "PyProxy"]
+__all__ = ["MSG_BORROWED", "MSG_DESTROYED", "MSG_ONCE", "JsDoubleProxy", "PyProxy"]
 
 _DEBUG_HINT = "\nFor more information about the cause of this error, use `pyodide.setDebug(true)`"
 MSG_BORROWED = (
@@ -78,3 +78,24 @@ class PyProxy:
 
     def __repr__(self) -> str:
         return f"<PyProxy of {type(self.obj).__name__}>"
+
+
+class JsDoubleProxy:
+    """What ``create_proxy(obj)`` returns: a handle on a PyProxy that lives until ``destroy()``."""
+
+    __slots__ = ("_proxy",)
+
+    def __init__(self, proxy: PyProxy) -> None:
+        self._proxy = proxy
+
+    def destroy(self) -> None:
+        self._proxy.destroy()
+
+    def unwrap(self) -> Any:
+        return self._proxy.obj
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._proxy.obj(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<JsDoubleProxy of {type(self._proxy.obj).__name__}>"

@@ -17,7 +17,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ..core.jsapi import JS_NULL, JsNull
-from ..ffi.bridge import JsDoubleProxy, JsProxy, unwrap
+from ..ffi.bridge import JsProxy, unwrap
+from ..ffi.pyproxy import JsDoubleProxy
 from ..ffi.convert import to_js
 from ..ffi.pyproxy import PyProxy
 
