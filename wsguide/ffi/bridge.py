@@ -66,7 +66,7 @@ class JsProxy:
     # No __slots__: JsException must also be an Exception (their layouts cannot both be slotted).
 
     def __init__(self, js: Any) -> None:
-        object.__setattr__(self, "_js", js)
+        self.__dict__["_js"] = js  # not through __setattr__, which sets JavaScript properties
 
     # -- properties and methods -------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
@@ -177,7 +177,7 @@ class JsProxy:
         js = self._js
         api = api_of(js)
         if isinstance(js, (list, set)) or (api is not None and api.iterable):
-            return (js2py(item) for item in js)
+            return map(js2py, js)  # live, as JavaScript's iteration is
         raise TypeError("'pyodide.ffi.JsProxy' object is not iterable")
 
     def __len__(self) -> int:
@@ -491,10 +491,13 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
     stack = _borrowed.stack
     stack.append(borrowed)
     try:
-        js_args = [a if type(a) in _PRIMITIVE_TYPES else py2js(a) for a in args]
+        if len(args) == 1 and type(args[0]) in _PRIMITIVE_TYPES:
+            js_args: Any = args  # ws.send("text"), the most frequent call: nothing to convert
+        else:
+            js_args = [a if type(a) in _PRIMITIVE_TYPES else py2js(a) for a in args]
         if kwargs:
             # Pyodide passes keyword arguments as one trailing options object.
-            js_args.append({k: py2js(v) for k, v in kwargs.items()})
+            js_args = [*js_args, {k: py2js(v) for k, v in kwargs.items()}]
         if borrowed and name in KEEPS_CALLABLES:
             hint_borrowed_listener(name, borrowed)
         try:
