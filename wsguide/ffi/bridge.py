@@ -36,7 +36,7 @@ from .hints import KEEPS_CALLABLES, hint_borrowed_listener
 from .jsvalues import PRIMITIVES, api_of, includes, index_of, is_function, is_plain_object, js_to_string, name_of
 from .pyproxy import JsDoubleProxy, PyProxy
 
-__all__ = ["JsCallable", "JsException", "JsProxy", "borrowing", "js2py", "py2js", "unwrap"]
+__all__ = ["JsCallable", "JsException", "JsProxy", "js2py", "py2js", "unwrap"]
 
 NOT_SUBSCRIPTABLE = "'pyodide.ffi.JsProxy' object is not subscriptable"
 MSG_NEEDS_NEW = (
@@ -46,9 +46,6 @@ MSG_NEEDS_NEW = (
 UNHASHABLE = "unhashable type: 'pyodide.ffi.JsProxy'"
 
 
-_METHOD, _PROPERTY = "method", "property"
-#: (runtime class, name) -> _METHOD or _PROPERTY, for classes whose members are fixed.
-_MEMBER_KINDS: dict[tuple[type, str], str] = {}
 #: The exact types of PRIMITIVES, for a quick ``type(value) in _PRIMITIVE_TYPES``.
 _PRIMITIVE_TYPES = frozenset({str, int, float, bool, type(None), JsNull})
 #: Runtime class -> the JsProxy class its instances cross as (filled as they are met).
@@ -71,10 +68,6 @@ class JsProxy:
     # -- properties and methods -------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
         js = object.__getattribute__(self, "_js")
-        kind = _MEMBER_KINDS.get((type(js), name))
-        if kind is not None:  # a member of a runtime class, looked up before (the hot path)
-            value = getattr(js, name)
-            return _bound(value, name) if kind is _METHOD else js2py(value)
         if is_plain_object(js):  # its own properties
             if name in js:
                 return js2py(js[name])
@@ -92,10 +85,7 @@ class JsProxy:
         if api is None or not api.readable(name):
             raise AttributeError(name)
         value = getattr(js, name)
-        is_method = name in api.methods or (api.dynamic and callable(value))
-        if not api.dynamic:  # what a name is depends on the class alone: remember it
-            _MEMBER_KINDS[(type(js), name)] = _METHOD if is_method else _PROPERTY
-        if is_method:
+        if name in api.methods or (api.dynamic and callable(value)):
             return _bound(value, name)
         return js2py(value)
 
@@ -325,22 +315,6 @@ class _Borrowed:
 _borrowed = _Borrowed()
 
 
-class borrowing:  # noqa: N801 - used like a function: `with borrowing():`
-    """Arguments converted inside the block are borrowed, and destroyed when it ends."""
-
-    __slots__ = ("made",)
-
-    def __enter__(self) -> list[PyProxy]:
-        self.made: list[PyProxy] = []
-        _borrowed.stack.append(self.made)
-        return self.made
-
-    def __exit__(self, *exc: Any) -> None:
-        _borrowed.stack.pop()
-        for proxy in self.made:
-            proxy.release_borrowed()
-
-
 def py2js(value: Any, *, keep: bool = False) -> Any:
     """A Python value as JavaScript receives it (implicit conversion).
 
@@ -486,7 +460,8 @@ def _to_py(js: Any, depth: int, default: Callable[..., Any] | None, proxy: Any) 
 # Calling JavaScript from Python, and Python from JavaScript
 # ---------------------------------------------------------------------------
 def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], name: str = "") -> Any:
-    # `with borrowing()`, spelled out: this runs for every runtime call a Worker makes.
+    # What py2js borrows while the call runs is destroyed when it returns (a frame of
+    # _borrowed.stack). Spelled out inline: this runs for every runtime call a Worker makes.
     borrowed: list[PyProxy] = []
     stack = _borrowed.stack
     stack.append(borrowed)
