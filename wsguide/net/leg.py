@@ -26,6 +26,11 @@ protocol object:
   ``Message is too large`` for a compressed message that inflates past the
   limit (capnproto ``kj/compat/http.c++``, ``WebSocketImpl::receive`` and
   ``ZlibContext::processLoop``).
+* **One write per turn.** What the Worker sends during one turn of the event
+  loop goes to the transport in one piece at the end of the turn
+  (:mod:`wsguide.net.outbox`): a broadcast of several messages costs each
+  member one system call, not one per message. Order is kept, and a frame of
+  :data:`WRITE_AT_ONCE` bytes or more is written at once.
 * **Bounded memory.** Nothing is read before the socket is accepted; while a
   message waits in a Durable Object's queue, reading stops (the core returns a
   ``Pending``, done when the object starts on it), so the queue holds at most one
@@ -61,8 +66,9 @@ from ..core.messages import Close as CloseItem
 from ..core.messages import Disconnect, Failure, Item, Message
 from .deflate import release_extensions
 from .frames import close_frame, is_close, server_frame
+from .outbox import Outbox, outbox_for
 
-__all__ = ["CLOSE_TIMEOUT", "UNSENT_LIMIT", "WebSocketLeg", "too_big_reason"]
+__all__ = ["CLOSE_TIMEOUT", "UNSENT_LIMIT", "WRITE_AT_ONCE", "WebSocketLeg", "too_big_reason"]
 
 logger = logging.getLogger("wsguide")
 
@@ -71,6 +77,10 @@ logger = logging.getLogger("wsguide")
 #: ``outgoingMessages``, web-socket.c++). So the bound on a peer's unsent bytes is
 #: 2 × the message limit: one full message in flight and one more.
 UNSENT_LIMIT = 2 * 32 * 1024 * 1024
+
+#: A frame this large is written at once rather than joined with the turn's others
+#: (joining would copy it, and one system call per such frame costs little).
+WRITE_AT_ONCE = 16 * 1024
 
 #: Seconds to wait for the TCP connection to end after both Close frames (as websockets).
 CLOSE_TIMEOUT = 10.0
@@ -124,6 +134,9 @@ class WebSocketLeg(asyncio.Protocol):
         self._closer: asyncio.TimerHandle | None = None
         self._handshake: asyncio.Future[Any] | None = None
         self._finished = False  # lost, and its last item delivered: the receiver was let go
+        # What this turn of the loop wrote, sent in one go at its end (see wsguide.net.outbox).
+        self._unsent: list[bytes] | None = None
+        self._outbox: Outbox | None = None
 
     @property
     def negotiated_extensions(self) -> str | None:
@@ -137,6 +150,7 @@ class WebSocketLeg(asyncio.Protocol):
     def attach(self, transport: asyncio.Transport) -> None:
         """Take over ``transport`` (the client side then sends its handshake request)."""
         self.transport = transport
+        self._outbox = outbox_for(asyncio.get_running_loop())
         transport.set_write_buffer_limits(high=self.unsent_limit)
         if self._handshake is not None:
             for data in self.protocol.data_to_send():
@@ -196,6 +210,7 @@ class WebSocketLeg(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
+        self._unsent = None
         if self._closer is not None:
             self._closer.cancel()
         handshake = self._handshake
@@ -390,11 +405,36 @@ class WebSocketLeg(asyncio.Protocol):
 
     # ---------------------------------------------------------------- output
     def _write(self, data: bytes) -> None:
+        """Queue ``data`` for the end of this turn of the loop (:mod:`wsguide.net.outbox`);
+        a large frame goes to the transport at once, after what was queued before it."""
+        large = len(data) >= WRITE_AT_ONCE
+        unsent = self._unsent
+        if unsent is not None:
+            if not large:
+                unsent.append(data)
+                return
+            self.flush()
+        transport = self.transport
+        if transport is None or transport.is_closing():
+            return
+        if large:
+            transport.write(data)  # nothing to gain from waiting, and no copy to make
+            return
+        self._unsent = [data]
+        self._outbox.add(self)  # type: ignore[union-attr]  (set with the transport)
+
+    def flush(self) -> None:
+        """Hand what this turn wrote to the transport, in one piece."""
+        unsent = self._unsent
+        if unsent is None:
+            return
+        self._unsent = None
         transport = self.transport
         if transport is not None and not transport.is_closing():
-            transport.write(data)
+            transport.write(unsent[0] if len(unsent) == 1 else b"".join(unsent))
 
     def _write_eof(self) -> None:
+        self.flush()
         transport = self.transport
         if transport is not None and not transport.is_closing() and transport.can_write_eof():
             try:
@@ -433,20 +473,21 @@ class WebSocketLeg(asyncio.Protocol):
             self.close(1011, "")  # the other side of a spliced connection failed
 
     def send_message(self, data: str | bytes) -> None:
-        """Write one message now, without waiting (Workers has no ``bufferedAmount``)."""
+        """Write one message without waiting (Workers has no ``bufferedAmount``); it leaves
+        at the end of this turn of the loop, with whatever else this turn wrote."""
         if self._close_sent or self._lost:
             return
         transport = self.transport
         if transport is None or transport.is_closing():
             return
         if self._plain:
-            transport.write(server_frame(data))
+            self._write(server_frame(data))
             return
         if isinstance(data, str):
             frame = Frame(_TEXT, data.encode())
         else:
             frame = Frame(_BINARY, data)
-        transport.write(frame.serialize(mask=self.client, extensions=self._extensions))
+        self._write(frame.serialize(mask=self.client, extensions=self._extensions))
 
     def close(self, code: int | None, reason: str = "") -> None:
         """Send the Worker's Close frame (once), then end the TCP connection in turn."""
@@ -472,6 +513,7 @@ class WebSocketLeg(asyncio.Protocol):
     def abort(self) -> None:
         """Drop the TCP connection at once, without a Close frame."""
         if self.transport is not None:
+            self.flush()  # what was sent before still goes out first, as before the abort
             self.transport.abort()
 
     def shutdown(self) -> None:

@@ -1,0 +1,136 @@
+"""One write per connection and turn of the event loop (wsguide.net.outbox).
+
+The leg is driven with a transport that records each ``write``: these tests see the
+system calls a real socket would make, not just the bytes (a real peer cannot tell
+one write of three frames from three writes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import struct
+
+from websockets.protocol import OPEN
+from websockets.server import ServerProtocol
+
+from wsguide.net.leg import WRITE_AT_ONCE, WebSocketLeg
+from wsguide.net.outbox import outbox_for
+
+from .helpers import bounded
+
+
+class RecordingTransport(asyncio.Transport):
+    """Records every write; closing and aborting are flags."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes: list[bytes] = []
+        self.aborted = False
+
+    def write(self, data) -> None:
+        assert not self.aborted, "a write after the abort"
+        self.writes.append(bytes(data))
+
+    def is_closing(self) -> bool:
+        return self.aborted
+
+    def abort(self) -> None:
+        self.aborted = True
+
+    def set_write_buffer_limits(self, high=None, low=None) -> None:
+        pass
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+
+def text_frame(data: bytes) -> bytes:
+    assert len(data) < 126
+    return struct.pack("!BB", 0x81, len(data)) + data
+
+
+def make_leg() -> tuple[WebSocketLeg, RecordingTransport]:
+    leg = WebSocketLeg(ServerProtocol(state=OPEN))
+    transport = RecordingTransport()
+    leg.attach(transport)
+    return leg, transport
+
+
+async def end_of_turn() -> None:
+    """Returns once the callbacks queued so far (the outbox's flush among them) have run."""
+    done = asyncio.get_running_loop().create_future()
+    asyncio.get_running_loop().call_soon(done.set_result, None)
+    await bounded(done, "the end of the loop's turn")
+
+
+async def test_the_messages_of_one_turn_leave_in_one_write_in_order():
+    leg, transport = make_leg()
+    for word in (b"one", b"two", b"three"):
+        leg.send_message(word.decode())
+    assert transport.writes == []  # nothing yet: the turn is not over
+    await end_of_turn()
+    assert transport.writes == [text_frame(b"one") + text_frame(b"two") + text_frame(b"three")]
+
+
+async def test_each_turn_gets_its_own_write():
+    leg, transport = make_leg()
+    leg.send_message("first")
+    await end_of_turn()
+    leg.send_message("second")
+    await end_of_turn()
+    assert transport.writes == [text_frame(b"first"), text_frame(b"second")]
+
+
+async def test_a_close_goes_out_after_the_messages_sent_before_it():
+    leg, transport = make_leg()
+    leg.send_message("last words")
+    leg.close(1000, "bye")
+    await end_of_turn()
+    close = struct.pack("!BB", 0x88, 5) + struct.pack("!H", 1000) + b"bye"
+    assert transport.writes == [text_frame(b"last words") + close]
+
+
+async def test_a_large_frame_is_written_at_once_after_what_was_queued_before_it():
+    leg, transport = make_leg()
+    leg.send_message("small")
+    leg.send_message(b"x" * WRITE_AT_ONCE)
+    assert len(transport.writes) == 2  # both written now, without waiting for the turn to end
+    assert transport.writes[0] == text_frame(b"small")
+    assert transport.writes[1].endswith(b"x" * WRITE_AT_ONCE)
+
+
+async def test_an_abort_first_writes_what_was_sent_before_it():
+    leg, transport = make_leg()
+    leg.send_message("before the abort")
+    leg.abort()
+    assert (transport.writes, transport.aborted) == ([text_frame(b"before the abort")], True)
+    await end_of_turn()
+    assert transport.writes == [text_frame(b"before the abort")]  # the flush found nothing more
+
+
+async def test_nothing_is_written_once_the_connection_is_lost():
+    leg, transport = make_leg()
+    leg.send_message("never delivered")
+    leg.connection_lost(None)
+    await end_of_turn()
+    assert transport.writes == []
+
+
+async def test_two_legs_share_their_loops_outbox_and_get_one_write_each():
+    (a, ta), (b, tb) = make_leg(), make_leg()
+    for n in range(3):
+        a.send_message(f"a{n}")
+        b.send_message(f"b{n}")
+    await end_of_turn()
+    assert ta.writes == [b"".join(text_frame(f"a{n}".encode()) for n in range(3))]
+    assert tb.writes == [b"".join(text_frame(f"b{n}".encode()) for n in range(3))]
+
+
+def test_each_event_loop_has_its_own_outbox():
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        assert outbox_for(first) is outbox_for(first)
+        assert outbox_for(first) is not outbox_for(second)
+    finally:
+        first.close()
+        second.close()
