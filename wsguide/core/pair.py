@@ -33,12 +33,6 @@ class WebSocketPair:
         """Same as ``WebSocketPair()``: mirrors ``WebSocketPair.new()`` in Pyodide."""
         return cls()
 
-    def __getattr__(self, name: str) -> WebSocket:
-        # JavaScript's pair["0"] / pair["1"] (Pyodide: getattr(pair, "0")).
-        if name in ("0", "1"):
-            return self._ends[int(name)]
-        raise AttributeError(name)
-
     def __getitem__(self, index: int | str) -> WebSocket:
         if isinstance(index, str) and index in ("0", "1"):
             index = int(index)
@@ -58,6 +52,12 @@ class WebSocketPair:
 
     def __repr__(self) -> str:
         return f"WebSocketPair({self._ends[0]!r}, {self._ends[1]!r})"
+
+
+# JavaScript's pair["0"] / pair["1"] (Pyodide: getattr(pair, "0")): properties named "0" and
+# "1", found by the usual lookup (a __getattr__ would run only after it failed, for a cost).
+setattr(WebSocketPair, "0", property(lambda self: self._ends[0], doc="The client end."))
+setattr(WebSocketPair, "1", property(lambda self: self._ends[1], doc="The server end."))
 
 
 class WebSocketRequestResponsePair:

@@ -97,32 +97,35 @@ class WebSocket(EventTarget):
         ws._setup(isolate if isolate is not None else _isolate.current(), SocketState.AWAITING)
         return ws
 
+    # What a new socket starts with, kept on the class: a socket is made for every
+    # connection, and _setup then only sets what differs between sockets.
+    _closed_outgoing = False
+    _closed_incoming = False
+    _outgoing_aborted = False
+    _error: JsError | None = None
+    _peer: WebSocket | None = None
+    _transport: Transport | None = None
+    _attachment: bytes | None = None
+    _received_data = False
+    _disconnected = False
+    _cancel_connect: Callable[[], None] | None = None
+    #: The peer end that gets "Network connection lost." once this end is released (F1).
+    _error_on_release: WebSocket | None = None
+    _owner: HibernationOwner | None = None
+    url: str | JsNull = JS_NULL  # a pair end has no URL: null, as in workerd
+    protocol: str | None = ""
+    extensions: str | None = ""
+
     def _setup(self, isolate: Isolate, state: SocketState) -> None:
         EventTarget.__init__(self, isolate)
         compat = isolate.compat
         self._compat = compat
         self._state = state
-        self._closed_outgoing = False
-        self._closed_incoming = False
-        self._outgoing_aborted = False
-        self._error: JsError | None = None
         self._allow_half_open = not compat.web_socket_auto_reply_to_close
         self._from_constructor = state is SocketState.CONNECTING
-        self._peer: WebSocket | None = None
-        self._transport: Transport | None = None
         self._outbox: deque[Message | Close | Disconnect] = deque()
         self._binary_type = compat.default_binary_type
-        self._attachment: bytes | None = None
-        self._received_data = False
-        self._disconnected = False
-        self._cancel_connect: Callable[[], None] | None = None
-        #: The peer end that gets "Network connection lost." once this end is released (F1).
-        self._error_on_release: WebSocket | None = None
-        self._owner: HibernationOwner | None = None
-        self.url: str | JsNull = JS_NULL  # a pair end has no URL: null, as in workerd
         self.offered_protocols: list[str] = []
-        self.protocol: str | None = ""
-        self.extensions: str | None = ""
 
     # ------------------------------------------------------------------ state
     @property

@@ -296,9 +296,11 @@ class _Constructor(JsProxy):
 
     __slots__ = ()
 
+    @property
+    def name(self) -> str:
+        return name_of(self._js)
+
     def __getattr__(self, name: str) -> Any:
-        if name == "name":
-            return name_of(self._js)
         raise AttributeError(name)
 
 

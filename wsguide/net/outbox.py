@@ -54,9 +54,18 @@ class Outbox:
 _OUTBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Outbox] = weakref.WeakKeyDictionary()
 
 
+#: The outbox asked for last (a server asks for its loop's once per connection).
+_last: Outbox | None = None
+
+
 def outbox_for(loop: asyncio.AbstractEventLoop) -> Outbox:
     """The outbox of ``loop`` (one per loop: legs of different loops never share one)."""
+    global _last
+    last = _last
+    if last is not None and last._loop is loop:
+        return last
     box = _OUTBOXES.get(loop)
     if box is None:
         box = _OUTBOXES[loop] = Outbox(loop)
+    _last = box
     return box

@@ -121,7 +121,10 @@ class Server:
         pyodide: bool = True,
     ) -> None:
         self.worker = worker
-        self._call = resolve_worker(worker)
+        self._call = resolve_worker(worker)  # always an async function
+        # The WebSocket side, loaded by start() (see there).
+        self._leg_class: Any = None
+        self._answer_upgrade: Any = None
         #: The folder of static files served before the Worker runs (``ASSETS = "public"``), or None.
         self.assets = assets_folder(worker, assets)
         self.host = host
@@ -169,7 +172,9 @@ class Server:
         printing.install()
         # The WebSocket side (websockets' sans-I/O protocol, ~25 ms to import) loads now, while
         # nobody waits, not on the first upgrade.
-        from . import leg, upgrade  # noqa: F401
+        from . import leg, upgrade
+
+        self._leg_class, self._answer_upgrade = leg.WebSocketLeg, upgrade.answer_upgrade
 
         env = Env()
         if isinstance(self._env_init, dict):
@@ -324,9 +329,7 @@ class Server:
             self._drained.set()
 
     def _make_leg(self, protocol: Any) -> WebSocketLeg:
-        from .leg import WebSocketLeg
-
-        leg = WebSocketLeg(protocol, log=self.log, unsent_limit=self.limits.unsent, on_lost=self._leg_lost)
+        leg = self._leg_class(protocol, log=self.log, unsent_limit=self.limits.unsent, on_lost=self._leg_lost)
         self._legs.add(leg)
         return leg
 
@@ -376,7 +379,7 @@ class Server:
         # Worker's isolate here rather than paying for another task.
         self.isolate.enter()
         try:
-            response = await maybe_await(self._call(request, self.env, ExecutionContext(self.track)))
+            response = await self._call(request, self.env, ExecutionContext(self.track))
         except Exception as exc:
             # workerd answers a plain 500 "Internal Server Error" and closes the connection;
             # the learner sees the traceback in the Worker log (echoed to the terminal / cell).
@@ -416,9 +419,7 @@ class Server:
             # errors drop the connection after the handshake (findings F9).
             self.report(exc)
             coupled = False
-        from .upgrade import answer_upgrade
-
-        return answer_upgrade(
+        return self._answer_upgrade(
             req,
             response,
             self.compat,

@@ -51,6 +51,12 @@ _RESERVED = frozenset(
     {"upgrade", "connection", "sec-websocket-accept", "sec-websocket-extensions", "content-length"}
 )
 
+#: The request headers ServerProtocol.accept reads (process_request and its process_* steps).
+_HANDSHAKE = frozenset(
+    {"connection", "upgrade", "sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions",
+     "sec-websocket-protocol", "origin"}
+)
+
 _wire_logger = logging.getLogger("wsguide.wire")
 
 
@@ -103,7 +109,8 @@ def answer_upgrade(
     """The 101 for ``response`` (its ``web_socket`` can be ``coupled``), or the error reply."""
     ws = response.socket
     assert ws is not None
-    headers = WsHeaders(request.headers)
+    # Only what the handshake reads (a browser sends a dozen more: cookies, user agent, ...).
+    headers = WsHeaders([(n, v) for n, v in request.headers if n.lower() in _HANDSHAKE])
     problem = _kj_check(headers)
     extensions = response.headers.get("Sec-WebSocket-Extensions")
     wants_deflate = compat.web_socket_compression and not (extensions is not None and extensions.strip() == "")

@@ -91,7 +91,10 @@ def resolve_worker(worker: Any) -> WorkerCall:
             if not _isolate.current().pyodide:  # a JavaScript Worker's twin: no boundary
                 return response_of(await maybe_await(cls(ctx, env).fetch(request)))
             instance = cls(js2py(ctx), js2py(env))
-            return response_of(await maybe_await(instance.fetch(SdkRequest(js2py(request)))))
+            result = instance.fetch(SdkRequest(js2py(request)))
+            if inspect.isawaitable(result):  # maybe_await, inline: this runs for every request
+                result = await result
+            return response_of(result)
 
         return call_class
     fetch = getattr(worker, "fetch", None)
