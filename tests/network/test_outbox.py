@@ -1,4 +1,4 @@
-"""One write per connection and turn of the event loop (wsguide.net.outbox).
+"""Writes held while a Durable Object works through its queue, then sent together (wsguide.net.outbox).
 
 The leg is driven with a transport that records each ``write``: these tests see the
 system calls a real socket would make, not just the bytes (a real peer cannot tell
@@ -63,65 +63,99 @@ async def end_of_turn() -> None:
     await bounded(done, "the end of the loop's turn")
 
 
-async def test_the_messages_of_one_turn_leave_in_one_write_in_order():
+def held(leg: WebSocketLeg):
+    return outbox_for(asyncio.get_running_loop())
+
+
+async def test_a_write_outside_a_hold_goes_out_at_once():
     leg, transport = make_leg()
+    leg.send_message("now")
+    assert transport.writes == [text_frame(b"now")]
+
+
+async def test_while_held_the_messages_leave_in_one_write_in_order():
+    leg, transport = make_leg()
+    box = held(leg)
+    box.hold()
     for word in (b"one", b"two", b"three"):
         leg.send_message(word.decode())
-    assert transport.writes == []  # nothing yet: the turn is not over
-    await end_of_turn()
+    assert transport.writes == []
+    box.flush()
     assert transport.writes == [text_frame(b"one") + text_frame(b"two") + text_frame(b"three")]
 
 
-async def test_each_turn_gets_its_own_write():
+async def test_after_a_flush_writes_go_out_at_once_again():
     leg, transport = make_leg()
-    leg.send_message("first")
-    await end_of_turn()
-    leg.send_message("second")
-    await end_of_turn()
-    assert transport.writes == [text_frame(b"first"), text_frame(b"second")]
+    box = held(leg)
+    box.hold()
+    leg.send_message("held")
+    box.flush()
+    leg.send_message("direct")
+    assert transport.writes == [text_frame(b"held"), text_frame(b"direct")]
 
 
-async def test_a_close_goes_out_after_the_messages_sent_before_it():
+async def test_a_hold_nobody_flushes_ends_with_the_turn():
+    # The holder was suspended (it awaits something): nothing waits longer than this turn.
     leg, transport = make_leg()
+    held(leg).hold()
+    leg.send_message("not forgotten")
+    assert transport.writes == []
+    await end_of_turn()
+    assert transport.writes == [text_frame(b"not forgotten")]
+    leg.send_message("and then at once")
+    assert transport.writes[-1] == text_frame(b"and then at once")
+
+
+async def test_a_close_goes_out_after_the_messages_held_before_it():
+    leg, transport = make_leg()
+    box = held(leg)
+    box.hold()
     leg.send_message("last words")
     leg.close(1000, "bye")
-    await end_of_turn()
+    box.flush()
     close = struct.pack("!BB", 0x88, 5) + struct.pack("!H", 1000) + b"bye"
     assert transport.writes == [text_frame(b"last words") + close]
 
 
-async def test_a_large_frame_is_written_at_once_after_what_was_queued_before_it():
+async def test_a_large_frame_is_written_at_once_after_what_was_held_before_it():
     leg, transport = make_leg()
+    held(leg).hold()
     leg.send_message("small")
     leg.send_message(b"x" * WRITE_AT_ONCE)
-    assert len(transport.writes) == 2  # both written now, without waiting for the turn to end
+    assert len(transport.writes) == 2  # both written now, without waiting for the flush
     assert transport.writes[0] == text_frame(b"small")
     assert transport.writes[1].endswith(b"x" * WRITE_AT_ONCE)
 
 
-async def test_an_abort_first_writes_what_was_sent_before_it():
+async def test_an_abort_first_writes_what_was_held_before_it():
     leg, transport = make_leg()
+    box = held(leg)
+    box.hold()
     leg.send_message("before the abort")
     leg.abort()
     assert (transport.writes, transport.aborted) == ([text_frame(b"before the abort")], True)
-    await end_of_turn()
+    box.flush()
     assert transport.writes == [text_frame(b"before the abort")]  # the flush found nothing more
 
 
-async def test_nothing_is_written_once_the_connection_is_lost():
+async def test_nothing_held_is_written_once_the_connection_is_lost():
     leg, transport = make_leg()
+    box = held(leg)
+    box.hold()
     leg.send_message("never delivered")
     leg.connection_lost(None)
-    await end_of_turn()
+    box.flush()
     assert transport.writes == []
 
 
-async def test_two_legs_share_their_loops_outbox_and_get_one_write_each():
+async def test_two_legs_get_one_write_each_for_what_was_held():
     (a, ta), (b, tb) = make_leg(), make_leg()
+    box = held(a)
+    box.hold()
     for n in range(3):
         a.send_message(f"a{n}")
         b.send_message(f"b{n}")
-    await end_of_turn()
+    box.flush()
     assert ta.writes == [b"".join(text_frame(f"a{n}".encode()) for n in range(3))]
     assert tb.writes == [b"".join(text_frame(f"b{n}".encode()) for n in range(3))]
 

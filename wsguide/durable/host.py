@@ -39,6 +39,7 @@ from ..core.states import SocketState
 from ..core.websocket import WebSocket
 from ..ffi.bridge import js2py, unwrap
 from ..http import Request, Response
+from ..net.outbox import outbox_for
 from ..net.worker import response_of
 from ..sdk.http import Request as SdkRequest
 from ..sdk.rpc import python_from_rpc, python_to_rpc
@@ -262,8 +263,12 @@ class ObjectHost:
         return await fut
 
     async def _drain(self) -> None:
+        # What the object's sockets send while it works through its queue is held and written
+        # together (a room's broadcasts: one write per member, not one per message and member).
+        outbox = outbox_for(asyncio.get_running_loop())
         try:
             while self._qpos < len(self._queue):
+                outbox.hold()  # again after a suspension: the turn's end flushed and let go
                 entry = self._queue[self._qpos]
                 self._queue[self._qpos] = None
                 self._qpos += 1
@@ -298,6 +303,7 @@ class ObjectHost:
                         else:
                             fut.set_result(result)
         finally:
+            outbox.flush()
             self._queue.clear()
             self._qpos = 0
             self.draining = False

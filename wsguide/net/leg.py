@@ -26,11 +26,11 @@ protocol object:
   ``Message is too large`` for a compressed message that inflates past the
   limit (capnproto ``kj/compat/http.c++``, ``WebSocketImpl::receive`` and
   ``ZlibContext::processLoop``).
-* **One write per turn.** What the Worker sends during one turn of the event
-  loop goes to the transport in one piece at the end of the turn
-  (:mod:`wsguide.net.outbox`): a broadcast of several messages costs each
-  member one system call, not one per message. Order is kept, and a frame of
-  :data:`WRITE_AT_ONCE` bytes or more is written at once.
+* **Writes held together.** While a Durable Object works through its queue,
+  what its sockets send is held and written in one piece per connection when
+  its step ends (:mod:`wsguide.net.outbox`): a broadcast of several messages
+  costs each member one system call, not one per message. Order is kept, and a
+  frame of :data:`WRITE_AT_ONCE` bytes or more is written at once.
 * **Bounded memory.** Nothing is read before the socket is accepted; while a
   message waits in a Durable Object's queue, reading stops (the core returns a
   ``Pending``, done when the object starts on it), so the queue holds at most one
@@ -78,8 +78,8 @@ logger = logging.getLogger("wsguide")
 #: 2 × the message limit: one full message in flight and one more.
 UNSENT_LIMIT = 2 * 32 * 1024 * 1024
 
-#: A frame this large is written at once rather than joined with the turn's others
-#: (joining would copy it, and one system call per such frame costs little).
+#: A frame this large is written at once, never held and joined with others (joining would
+#: copy it, and one system call per such frame costs little).
 WRITE_AT_ONCE = 16 * 1024
 
 #: Seconds to wait for the TCP connection to end after both Close frames (as websockets).
@@ -134,7 +134,7 @@ class WebSocketLeg(asyncio.Protocol):
         self._closer: asyncio.TimerHandle | None = None
         self._handshake: asyncio.Future[Any] | None = None
         self._finished = False  # lost, and its last item delivered: the receiver was let go
-        # What this turn of the loop wrote, sent in one go at its end (see wsguide.net.outbox).
+        # What was written while the outbox was held, sent in one go (see wsguide.net.outbox).
         self._unsent: list[bytes] | None = None
         self._outbox: Outbox | None = None
 
@@ -405,10 +405,12 @@ class WebSocketLeg(asyncio.Protocol):
 
     # ---------------------------------------------------------------- output
     def _write(self, data: bytes) -> None:
-        """Queue ``data`` for the end of this turn of the loop (:mod:`wsguide.net.outbox`);
-        a large frame goes to the transport at once, after what was queued before it."""
-        large = len(data) >= WRITE_AT_ONCE
+        """Write ``data`` now, or queue it while the loop's outbox is held (:mod:`wsguide.net.outbox`).
+
+        A large frame is never queued: what was queued before it goes first, then the frame.
+        """
         unsent = self._unsent
+        large = len(data) >= WRITE_AT_ONCE
         if unsent is not None:
             if not large:
                 unsent.append(data)
@@ -417,11 +419,11 @@ class WebSocketLeg(asyncio.Protocol):
         transport = self.transport
         if transport is None or transport.is_closing():
             return
-        if large:
-            transport.write(data)  # nothing to gain from waiting, and no copy to make
+        if large or not self._outbox.holding:  # type: ignore[union-attr]  (set with the transport)
+            transport.write(data)
             return
         self._unsent = [data]
-        self._outbox.add(self)  # type: ignore[union-attr]  (set with the transport)
+        self._outbox.add(self)  # type: ignore[union-attr]
 
     def flush(self) -> None:
         """Hand what this turn wrote to the transport, in one piece."""
@@ -473,8 +475,7 @@ class WebSocketLeg(asyncio.Protocol):
             self.close(1011, "")  # the other side of a spliced connection failed
 
     def send_message(self, data: str | bytes) -> None:
-        """Write one message without waiting (Workers has no ``bufferedAmount``); it leaves
-        at the end of this turn of the loop, with whatever else this turn wrote."""
+        """Write one message without waiting (Workers has no ``bufferedAmount``)."""
         if self._close_sent or self._lost:
             return
         transport = self.transport

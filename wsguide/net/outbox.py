@@ -1,17 +1,19 @@
-"""Frames written during one turn of the event loop go out together at its end.
+"""Holding writes while a Durable Object works through its queue, to send them together.
 
-A Durable Object that takes several messages from its queue in one step and
-broadcasts each of them would otherwise make one ``send()`` system call per
-message and member; an echo Worker that reads three frames from one packet
-would answer with three. Each :class:`~wsguide.net.leg.WebSocketLeg` keeps
-what it writes in a list, and the loop's :class:`Outbox` hands each list to
-its transport once, joined, when the callbacks of the current turn are done
-(``loop.call_soon``). Order on a connection is kept (one list per leg), and a
-leg that must write now (end of stream, abort) empties its list first.
+A Durable Object room takes several messages from its queue in one step and
+broadcasts each of them: written as they come, that is one ``send()`` system
+call per message and member, the largest single cost of a delivery. While the
+object holds the loop's :class:`Outbox` (:meth:`Outbox.hold`), each
+:class:`~wsguide.net.leg.WebSocketLeg` keeps what it writes in a list, and
+:meth:`Outbox.flush` hands each list to its transport once, joined.
 
-Nothing a peer can observe changes: each connection gets the same bytes in the
-same order, in fewer TCP segments, before the loop waits for the network again.
-The system call is the largest single cost of a delivery in a broadcast.
+Holding never delays a write by more than the current turn of the event loop:
+the object flushes when its step ends, and if it is suspended instead (it
+awaits something), the turn's end flushes for it (``loop.call_soon``). Outside
+a hold a leg writes at once, so an echo's answer waits for nothing. Order on a
+connection is kept (one list per leg), and a leg that must write now (a large
+frame, end of stream, abort) empties its list first. A peer sees the same bytes
+in the same order, in fewer TCP segments.
 """
 
 from __future__ import annotations
@@ -28,31 +30,43 @@ class _Flushable(Protocol):
 
 
 class Outbox:
-    """The legs with bytes to write in the current turn of one event loop."""
+    """The legs of one event loop with bytes held back (see the module docstring)."""
 
-    __slots__ = ("_loop", "_due", "__weakref__")
+    __slots__ = ("_loop", "_due", "_turn_end_scheduled", "holding", "__weakref__")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
-        self._due: list[_Flushable] | None = None
+        self._due: list[_Flushable] = []
+        self._turn_end_scheduled = False
+        #: While true, legs queue what they write instead of writing it.
+        self.holding = False
+
+    def hold(self) -> None:
+        """Hold writes until :meth:`flush`, or at the latest until this turn of the loop ends."""
+        self.holding = True
+        if not self._turn_end_scheduled:
+            self._turn_end_scheduled = True
+            self._loop.call_soon(self._turn_ended)
 
     def add(self, leg: _Flushable) -> None:
-        """``leg`` has bytes waiting: flush it at the end of this turn (once)."""
-        due = self._due
-        if due is None:
-            self._due = [leg]
-            self._loop.call_soon(self._flush)
-        else:
-            due.append(leg)
+        """``leg`` has started a list of held bytes: flush it with the others."""
+        self._due.append(leg)
 
-    def _flush(self) -> None:
-        due, self._due = self._due, None
-        for leg in due or ():
-            leg.flush()
+    def flush(self) -> None:
+        """Stop holding, and hand every held list to its transport."""
+        self.holding = False
+        due = self._due
+        if due:
+            self._due = []
+            for leg in due:
+                leg.flush()
+
+    def _turn_ended(self) -> None:
+        self._turn_end_scheduled = False
+        self.flush()
 
 
 _OUTBOXES: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Outbox] = weakref.WeakKeyDictionary()
-
 
 #: The outbox asked for last (a server asks for its loop's once per connection).
 _last: Outbox | None = None
