@@ -63,7 +63,8 @@ async def end_of_turn() -> None:
     await bounded(done, "the end of the loop's turn")
 
 
-def held(leg: WebSocketLeg):
+def the_outbox():
+    """The outbox of the running loop, which every leg made in it uses."""
     return outbox_for(asyncio.get_running_loop())
 
 
@@ -75,7 +76,7 @@ async def test_a_write_outside_a_hold_goes_out_at_once():
 
 async def test_while_held_the_messages_leave_in_one_write_in_order():
     leg, transport = make_leg()
-    box = held(leg)
+    box = the_outbox()
     box.hold()
     for word in (b"one", b"two", b"three"):
         leg.send_message(word.decode())
@@ -86,7 +87,7 @@ async def test_while_held_the_messages_leave_in_one_write_in_order():
 
 async def test_after_a_flush_writes_go_out_at_once_again():
     leg, transport = make_leg()
-    box = held(leg)
+    box = the_outbox()
     box.hold()
     leg.send_message("held")
     box.flush()
@@ -97,7 +98,7 @@ async def test_after_a_flush_writes_go_out_at_once_again():
 async def test_a_hold_nobody_flushes_ends_with_the_turn():
     # The holder was suspended (it awaits something): nothing waits longer than this turn.
     leg, transport = make_leg()
-    held(leg).hold()
+    the_outbox().hold()
     leg.send_message("not forgotten")
     assert transport.writes == []
     await end_of_turn()
@@ -108,7 +109,7 @@ async def test_a_hold_nobody_flushes_ends_with_the_turn():
 
 async def test_a_close_goes_out_after_the_messages_held_before_it():
     leg, transport = make_leg()
-    box = held(leg)
+    box = the_outbox()
     box.hold()
     leg.send_message("last words")
     leg.close(1000, "bye")
@@ -119,7 +120,7 @@ async def test_a_close_goes_out_after_the_messages_held_before_it():
 
 async def test_a_large_frame_is_written_at_once_after_what_was_held_before_it():
     leg, transport = make_leg()
-    held(leg).hold()
+    the_outbox().hold()
     leg.send_message("small")
     leg.send_message(b"x" * WRITE_AT_ONCE)
     assert len(transport.writes) == 2  # both written now, without waiting for the flush
@@ -129,7 +130,7 @@ async def test_a_large_frame_is_written_at_once_after_what_was_held_before_it():
 
 async def test_an_abort_first_writes_what_was_held_before_it():
     leg, transport = make_leg()
-    box = held(leg)
+    box = the_outbox()
     box.hold()
     leg.send_message("before the abort")
     leg.abort()
@@ -140,7 +141,7 @@ async def test_an_abort_first_writes_what_was_held_before_it():
 
 async def test_nothing_held_is_written_once_the_connection_is_lost():
     leg, transport = make_leg()
-    box = held(leg)
+    box = the_outbox()
     box.hold()
     leg.send_message("never delivered")
     leg.connection_lost(None)
@@ -150,7 +151,7 @@ async def test_nothing_held_is_written_once_the_connection_is_lost():
 
 async def test_two_legs_get_one_write_each_for_what_was_held():
     (a, ta), (b, tb) = make_leg(), make_leg()
-    box = held(a)
+    box = the_outbox()
     box.hold()
     for n in range(3):
         a.send_message(f"a{n}")
