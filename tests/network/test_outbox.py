@@ -68,6 +68,14 @@ def the_outbox():
     return outbox_for(asyncio.get_running_loop())
 
 
+def make_held_leg():
+    """A leg, its transport, and the loop's outbox, held (as a Durable Object holds it)."""
+    leg, transport = make_leg()
+    box = the_outbox()
+    box.hold()
+    return leg, transport, box
+
+
 async def test_a_write_outside_a_hold_goes_out_at_once():
     leg, transport = make_leg()
     leg.send_message("now")
@@ -75,9 +83,7 @@ async def test_a_write_outside_a_hold_goes_out_at_once():
 
 
 async def test_while_held_the_messages_leave_in_one_write_in_order():
-    leg, transport = make_leg()
-    box = the_outbox()
-    box.hold()
+    leg, transport, box = make_held_leg()
     for word in (b"one", b"two", b"three"):
         leg.send_message(word.decode())
     assert transport.writes == []
@@ -86,9 +92,7 @@ async def test_while_held_the_messages_leave_in_one_write_in_order():
 
 
 async def test_after_a_flush_writes_go_out_at_once_again():
-    leg, transport = make_leg()
-    box = the_outbox()
-    box.hold()
+    leg, transport, box = make_held_leg()
     leg.send_message("held")
     box.flush()
     leg.send_message("direct")
@@ -97,8 +101,7 @@ async def test_after_a_flush_writes_go_out_at_once_again():
 
 async def test_a_hold_nobody_flushes_ends_with_the_turn():
     # The holder was suspended (it awaits something): nothing waits longer than this turn.
-    leg, transport = make_leg()
-    the_outbox().hold()
+    leg, transport, _ = make_held_leg()
     leg.send_message("not forgotten")
     assert transport.writes == []
     await end_of_turn()
@@ -108,9 +111,7 @@ async def test_a_hold_nobody_flushes_ends_with_the_turn():
 
 
 async def test_a_close_goes_out_after_the_messages_held_before_it():
-    leg, transport = make_leg()
-    box = the_outbox()
-    box.hold()
+    leg, transport, box = make_held_leg()
     leg.send_message("last words")
     leg.close(1000, "bye")
     box.flush()
@@ -119,8 +120,7 @@ async def test_a_close_goes_out_after_the_messages_held_before_it():
 
 
 async def test_a_large_frame_is_written_at_once_after_what_was_held_before_it():
-    leg, transport = make_leg()
-    the_outbox().hold()
+    leg, transport, _ = make_held_leg()
     leg.send_message("small")
     leg.send_message(b"x" * WRITE_AT_ONCE)
     assert len(transport.writes) == 2  # both written now, without waiting for the flush
@@ -129,9 +129,7 @@ async def test_a_large_frame_is_written_at_once_after_what_was_held_before_it():
 
 
 async def test_an_abort_first_writes_what_was_held_before_it():
-    leg, transport = make_leg()
-    box = the_outbox()
-    box.hold()
+    leg, transport, box = make_held_leg()
     leg.send_message("before the abort")
     leg.abort()
     assert (transport.writes, transport.aborted) == ([text_frame(b"before the abort")], True)
@@ -140,9 +138,7 @@ async def test_an_abort_first_writes_what_was_held_before_it():
 
 
 async def test_nothing_held_is_written_once_the_connection_is_lost():
-    leg, transport = make_leg()
-    box = the_outbox()
-    box.hold()
+    leg, transport, box = make_held_leg()
     leg.send_message("never delivered")
     leg.connection_lost(None)
     box.flush()

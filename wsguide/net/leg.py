@@ -426,7 +426,7 @@ class WebSocketLeg(asyncio.Protocol):
         self._outbox.add(self)  # type: ignore[union-attr]
 
     def flush(self) -> None:
-        """Hand what this turn wrote to the transport, in one piece."""
+        """Hand what was held to the transport, in one piece."""
         unsent = self._unsent
         if unsent is None:
             return

@@ -30,11 +30,7 @@ class EventLoopScheduler:
             raise RuntimeError(MSG_NO_LOOP) from None
 
     def call_soon(self, fn: Callable[..., Any], *args: Any) -> None:
-        try:  # _loop(), inline: every event a socket dispatches comes through here
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            raise RuntimeError(MSG_NO_LOOP) from None
-        loop.call_soon(fn, *args)
+        self._loop().call_soon(fn, *args)
 
     def spawn(self, awaitable: Awaitable[Any], on_error: Callable[[BaseException], None]) -> None:
         task = asyncio.ensure_future(awaitable, loop=self._loop())
