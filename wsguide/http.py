@@ -289,6 +289,22 @@ class Request(_Body):
         self.cf = options.get("cf")
         self.signal = None
 
+    @classmethod
+    def _received(cls, url: str, method: str, headers: Headers, body: bytes | None) -> Request:
+        """A request as the server read it (wsguide's own): what ``Request(url, method=method,
+        headers=headers, body=body)`` makes, without copying parts that are new and checked
+        already (``method`` upper-case; no ``body`` with GET or HEAD)."""
+        request = cls.__new__(cls)
+        request.url = url
+        request.method = method
+        request.headers = headers
+        request._body = body
+        request.bodyUsed = False
+        request.redirect = "follow"
+        request.cf = None
+        request.signal = None
+        return request
+
     def clone(self) -> Request:
         return Request(self)
 

@@ -72,6 +72,17 @@ def test_flag_reads_as_an_attribute():
 
 
 # ----------------------------------------------------------------- derived switches
+@pytest.mark.parametrize("flag", [f[0] for f in DATED_FLAGS + OPT_IN_FLAGS])
+def test_every_switch_reads_as_an_attribute_the_same_as_enabled(flag):
+    for compat in (Compat("2020-01-01"), Compat("2026-11-01"), Compat("2020-01-01", [flag])):
+        assert getattr(compat, flag) is compat.enabled(flag)
+
+
+def test_an_unknown_switch_is_an_attribute_error():
+    with pytest.raises(AttributeError):
+        Compat().web_socket_compresion  # noqa: B018 - the misspelling is the point
+
+
 def test_max_message_size_is_32_mib_by_default():
     assert Compat("2026-11-01").max_message_size == 32 * 2**20
 

@@ -106,3 +106,20 @@ def test_a_request_built_in_python_takes_the_sdk_keywords():
 
 def test_js_object_is_the_javascript_request():
     assert worker_view().js_object.url == "http://example.com/some/path?q=1"
+
+
+# ============================================ the server's own requests: Request._received(...)
+def test_a_received_request_has_what_the_constructor_gives_it():
+    headers = Headers([("Host", "example.com"), ("Upgrade", "websocket")])
+    made = Request("http://example.com/chat", method="POST", headers=Headers(headers), body=b"hi")
+    received = Request._received("http://example.com/chat", "POST", Headers(headers), b"hi")
+    assert vars(received).keys() == vars(made).keys()
+    assert {k: v for k, v in vars(received).items() if k != "headers"} == {
+        k: v for k, v in vars(made).items() if k != "headers"
+    }
+    assert received.headers.raw_items() == made.headers.raw_items()
+
+
+def test_a_received_request_keeps_the_servers_headers_without_a_copy():
+    headers = Headers([("Host", "example.com")])
+    assert Request._received("http://example.com/", "GET", headers, None).headers is headers

@@ -119,3 +119,9 @@ def test_a_socket_made_by_new_websocket_is_never_returnable_whatever_its_state(c
     with pytest.raises(JsTypeError) as info:
         ws.check_returnable()
     assert str(info.value) == texts.RETURN_NEW_WEBSOCKET
+
+
+def test_states_and_inputs_are_keys_by_identity():
+    # They key the tables, hashed by identity (Enum's own hash is a Python call per lookup).
+    for member in [*SocketState, *Input]:
+        assert {member: 1}[member] == 1 and hash(member) == object.__hash__(member)

@@ -188,3 +188,14 @@ class Compat:
 
     def __hash__(self) -> int:
         return hash((self.date, self.flags))
+
+
+def _switch(name: str) -> property:
+    return property(lambda self: self._on[name], doc=f"Whether {name} is on.")
+
+
+# Each switch is also a property, found by the usual lookup: __getattr__ runs only after
+# that lookup has failed, and a server reads a few switches for every connection.
+for _flag in FLAGS:
+    setattr(Compat, _flag.name, _switch(_flag.name))
+del _flag

@@ -45,6 +45,10 @@ class SocketState(enum.Enum):
     HIBERNATABLE = "Accepted (hibernatable)"
     RELEASED = "Released"
 
+    # Members are singletons compared by identity: hash them by identity too. (Enum's own
+    # __hash__ is a Python call, hash(self._name_), paid at every lookup in the tables below.)
+    __hash__ = object.__hash__
+
 
 class Input(enum.Enum):
     """What can happen to a socket's state."""
@@ -63,6 +67,8 @@ class Input(enum.Enum):
     CLOSE_WHILE_CONNECTING = "close() while connecting"
     #: Both directions are closed and everything queued went out.
     FINISHED = "both directions closed"
+
+    __hash__ = object.__hash__  # as SocketState's
 
 
 S, I = SocketState, Input

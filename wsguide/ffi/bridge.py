@@ -468,8 +468,8 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
     stack = _borrowed.stack
     stack.append(borrowed)
     try:
-        if len(args) == 1 and type(args[0]) in _PRIMITIVE_TYPES:
-            js_args: Any = args  # ws.send("text"), the most frequent call: nothing to convert
+        if not args or (len(args) == 1 and type(args[0]) in _PRIMITIVE_TYPES):
+            js_args: Any = args  # ws.accept(), ws.send("text"): the most frequent calls, nothing to convert
         else:
             js_args = [a if type(a) in _PRIMITIVE_TYPES else py2js(a) for a in args]
         if kwargs:
@@ -489,8 +489,12 @@ def _call(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
         stack.pop()
         for proxy in borrowed:
             proxy.release_borrowed()
-    if type(result) in _PRIMITIVE_TYPES:
+    kind = type(result)
+    if kind in _PRIMITIVE_TYPES:
         return result
+    proxy_class = _OBJECT_PROXIES.get(kind)
+    if proxy_class is not None:  # a runtime object (never a Promise): no awaitable check
+        return proxy_class(result)
     if inspect.isawaitable(result):
         return _Promise(result)
     return js2py(result)

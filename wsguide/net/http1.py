@@ -426,8 +426,10 @@ class HttpConnection(asyncio.Protocol):
 
 
 def _content_length(head: h11.Request) -> int | None:
-    for name, value in head.headers:
-        if name == b"content-length":
+    # raw_items() is a plain list; iterating h11's Headers goes through Sequence.__iter__,
+    # an IndexError ending it. h11 has checked the value (digits, repeats equal).
+    for name, value in head.headers.raw_items():
+        if name.lower() == b"content-length":
             return int(value)
     return None
 

@@ -401,7 +401,7 @@ class Server:
         method = req.method.upper()
         # A GET or HEAD cannot carry a body in the Fetch API; a client's stray body is dropped.
         body = req.body if req.body and method not in ("GET", "HEAD") else None
-        return Request(url, method=method, headers=headers, body=body)
+        return Request._received(url, method, headers, body)
 
     def _reply(self, req: HttpRequest, response: Any, upgrade: bool) -> HttpReply | Upgrade:
         if response.type == "error":

@@ -39,10 +39,12 @@ def _wrap_init(cls: type) -> None:
     if original is None or getattr(original, "_wsguide_wrapped", False):
         return
 
+    durable = issubclass(cls, DurableObject)
+
     @functools.wraps(original)
     def init(self: Any, *args: Any, **kwargs: Any) -> None:
         args_list = list(args)
-        if args_list and issubclass(cls, DurableObject) and not isinstance(args_list[0], DurableObjectContext):
+        if args_list and durable and not isinstance(args_list[0], DurableObjectContext):
             args_list[0] = DurableObjectContext(args_list[0])
         if len(args_list) > 1 and not isinstance(args_list[1], EnvWrapper) and _is_js(args_list[1]):
             args_list[1] = EnvWrapper(args_list[1])

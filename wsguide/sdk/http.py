@@ -37,7 +37,9 @@ class HTTPMessageMapping(http.client.HTTPMessage, Mapping):  # type: ignore[misc
 def _headers_to_python(js_headers: JsHeaders) -> HTTPMessageMapping:
     result = HTTPMessageMapping()
     for name, value in js_headers.items():
-        result[name] = value.strip()
+        # What result[name] = value stores under HTTPMessage's policy (compat32), without its
+        # per-name count check (no header has a maximum count under compat32).
+        result.set_raw(name, value.strip())
     return result
 
 
