@@ -118,7 +118,9 @@ class Compat:
     (``compat.web_socket_compression``) or with :meth:`enabled`.
     """
 
-    __slots__ = ("date", "flags", "_on")
+    # Each switch is also a slot of its own: a server reads a few of them for every
+    # connection, and a slot is found by the usual lookup (no __getattr__ after it failed).
+    __slots__ = ("date", "flags", "_on", *(f.name for f in FLAGS))
 
     def __init__(
         self, date: str | _dt.date | None = None, flags: Iterable[str] = ()
@@ -148,6 +150,8 @@ class Compat:
                     "other: keep one of them."
                 )
         self._on = on
+        for name, value in on.items():
+            setattr(self, name, value)
 
     def enabled(self, flag: str) -> bool:
         """Whether the behaviour named by enable flag ``flag`` is on."""
@@ -189,13 +193,3 @@ class Compat:
     def __hash__(self) -> int:
         return hash((self.date, self.flags))
 
-
-def _switch(name: str) -> property:
-    return property(lambda self: self._on[name], doc=f"Whether {name} is on.")
-
-
-# Each switch is also a property, found by the usual lookup: __getattr__ runs only after
-# that lookup has failed, and a server reads a few switches for every connection.
-for _flag in FLAGS:
-    setattr(Compat, _flag.name, _switch(_flag.name))
-del _flag

@@ -365,7 +365,7 @@ class Server:
         upgrade = (headers.get("Upgrade") or "").lower() == "websocket"
         if upgrade:
             origin = headers.get("Origin")
-            if not self.origins.allows(origin, headers.get("Host")):
+            if origin is not None and not self.origins.allows(origin, headers.get("Host")):
                 body = refusal_text(origin or "").encode()
                 return HttpReply(403, "Forbidden", [("Content-Type", "text/plain; charset=utf-8")], body)
         if self.assets is not None and req.method in ("GET", "HEAD"):
