@@ -40,6 +40,8 @@ from typing import Any, Protocol
 
 import h11
 
+from .deadlines import Deadline, deadlines_for
+
 __all__ = ["HttpConnection", "HttpReply", "HttpRequest", "Limits", "Switch", "error_reply"]
 
 logger = logging.getLogger("wsguide.net")
@@ -128,7 +130,7 @@ class HttpConnection(asyncio.Protocol):
         self._body = bytearray()
         self._current: HttpRequest | None = None  # being answered (the Worker runs)
         self._task: asyncio.Task[None] | None = None
-        self._timer: asyncio.TimerHandle | None = None
+        self._timer: Deadline | None = None
         self._waiting_head = True  # between requests, or reading a request head
         self._ahead = 0
         self._paused = False
@@ -192,7 +194,7 @@ class HttpConnection(asyncio.Protocol):
     # --------------------------------------------------------------- timers
     def _arm(self, delay: float, callback: Callable[[str], None], which: str) -> None:
         self._disarm()
-        self._timer = asyncio.get_running_loop().call_later(delay, callback, which)
+        self._timer = deadlines_for(asyncio.get_running_loop(), delay).arm(callback, which)
 
     def _disarm(self) -> None:
         if self._timer is not None:

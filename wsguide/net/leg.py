@@ -64,6 +64,7 @@ from ..core.errors import ProtocolError
 from ..core.log import WorkerLog
 from ..core.messages import Close as CloseItem
 from ..core.messages import Disconnect, Failure, Item, Message
+from .deadlines import Deadline, deadlines_for
 from .deflate import release_extensions
 from .frames import close_frame, is_close, server_frame
 from .outbox import Outbox, outbox_for
@@ -131,7 +132,7 @@ class WebSocketLeg(asyncio.Protocol):
         self._eof_owed = False  # the protocol asked for EOF before our Close went out
         self._lost = False
         self._ended = False  # the peer is gone: no item after the one that said so
-        self._closer: asyncio.TimerHandle | None = None
+        self._closer: Deadline | None = None
         self._handshake: asyncio.Future[Any] | None = None
         self._finished = False  # lost, and its last item delivered: the receiver was let go
         # What was written while the outbox was held, sent in one go (see wsguide.net.outbox).
@@ -509,7 +510,7 @@ class WebSocketLeg(asyncio.Protocol):
             self._write(close_frame(code, reason, mask=self.client))
         if self._eof_owed:
             self._write_eof()
-        self._closer = asyncio.get_running_loop().call_later(CLOSE_TIMEOUT, self.abort)
+        self._closer = deadlines_for(asyncio.get_running_loop(), CLOSE_TIMEOUT).arm(self.abort)
 
     def abort(self) -> None:
         """Drop the TCP connection at once, without a Close frame."""

@@ -35,7 +35,7 @@ class Outbox:
     __slots__ = ("_loop", "_due", "_turn_end_scheduled", "holding", "__weakref__")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
+        self._loop = weakref.ref(loop)  # the registry below must not keep a finished loop alive
         self._due: list[_Flushable] = []
         self._turn_end_scheduled = False
         #: While true, legs queue what they write instead of writing it.
@@ -46,7 +46,9 @@ class Outbox:
         self.holding = True
         if not self._turn_end_scheduled:
             self._turn_end_scheduled = True
-            self._loop.call_soon(self._turn_ended)
+            loop = self._loop()
+            if loop is not None:
+                loop.call_soon(self._turn_ended)
 
     def add(self, leg: _Flushable) -> None:
         """``leg`` has started a list of held bytes: flush it with the others."""
@@ -76,7 +78,7 @@ def outbox_for(loop: asyncio.AbstractEventLoop) -> Outbox:
     """The outbox of ``loop`` (one per loop: legs of different loops never share one)."""
     global _last
     last = _last
-    if last is not None and last._loop is loop:
+    if last is not None and last._loop() is loop:
         return last
     box = _OUTBOXES.get(loop)
     if box is None:
