@@ -135,10 +135,10 @@ class Headers:
 
     def items(self) -> list[tuple[str, str]]:
         """``(lower-case name, combined value)`` pairs, sorted, as JavaScript iteration gives."""
-        combined: dict[str, list[str]] = {}
+        combined: dict[str, str] = {}
         for key, _, value in self._items:
-            combined.setdefault(key, []).append(value)
-        return [(key, ", ".join(combined[key])) for key in sorted(combined)]
+            combined[key] = f"{combined[key]}, {value}" if key in combined else value
+        return sorted(combined.items())  # the keys differ: sorted by name
 
     def entries(self) -> list[list[str]]:
         return [[n, v] for n, v in self.items()]
@@ -193,15 +193,20 @@ def _options(init: Any, **extra: Any) -> dict[str, Any]:
     As in JavaScript, any object can be the init: its properties are read (so
     ``new Response(null, resp)`` copies ``resp``'s status, headers and webSocket).
     """
-    init = getattr(init, "obj", init)  # a Python dict given from Python (a PyProxy)
     if init is None:
         options: dict[str, Any] = {}
-    elif isinstance(init, Mapping):
+    elif type(init) is dict:  # the usual init (what the SDK passes): no Mapping check
         options = dict(init)
     else:
-        options = {k: getattr(init, k) for k in _INIT_KEYS if getattr(init, k, None) is not None}
-        options.pop("body", None)
-    options.update({k: v for k, v in extra.items() if v is not None})
+        init = getattr(init, "obj", init)  # a Python dict given from Python (a PyProxy)
+        if isinstance(init, Mapping):
+            options = dict(init)
+        else:
+            options = {k: getattr(init, k) for k in _INIT_KEYS if getattr(init, k, None) is not None}
+            options.pop("body", None)
+    for key, value in extra.items():
+        if value is not None:
+            options[key] = value
     return options
 
 
@@ -348,7 +353,8 @@ class Response(_Body):
                 raise JsRangeError(MSG_WS_NEEDS_101)
         elif not 200 <= status <= 599:
             raise JsRangeError(MSG_STATUS_RANGE)
-        stream = body if hasattr(body, "__aiter__") else None
+        # (hasattr(None, ...) raises and catches an AttributeError: most bodies are None or bytes)
+        stream = body if body is not None and hasattr(body, "__aiter__") else None
         data = None if stream is not None else _body_bytes(body)
         if status in _NULL_BODY_STATUSES and (data or stream is not None):
             raise JsTypeError(MSG_NULL_BODY)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from ..ffi.bridge import JsProxy
 from .rpc import BindingWrapper, EnvWrapper, js_class_name
 
 __all__ = ["DurableObject", "DurableObjectContext", "WorkerEntrypoint", "WorkflowEntrypoint", "handler"]
@@ -55,7 +56,7 @@ def _wrap_init(cls: type) -> None:
 
 
 def _is_js(value: Any) -> bool:
-    return js_class_name(value) is not None
+    return isinstance(value, JsProxy)  # what has a constructor.name (js_class_name is not None)
 
 
 class WorkerEntrypoint:
