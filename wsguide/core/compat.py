@@ -120,7 +120,7 @@ class Compat:
 
     # Each switch is also a slot of its own: a server reads a few of them for every
     # connection, and a slot is found by the usual lookup (no __getattr__ after it failed).
-    __slots__ = ("date", "flags", "_on", *(f.name for f in FLAGS))
+    __slots__ = ("date", "flags", "_on", "max_message_size", "default_binary_type", *(f.name for f in FLAGS))
 
     def __init__(
         self, date: str | _dt.date | None = None, flags: Iterable[str] = ()
@@ -152,6 +152,10 @@ class Compat:
         self._on = on
         for name, value in on.items():
             setattr(self, name, value)
+        #: The receive limit in bytes: 32 MiB, or 128 MiB with the experimental flag.
+        self.max_message_size = (128 if on["increase_websocket_message_size"] else 32) << 20
+        #: What a new socket's binaryType is.
+        self.default_binary_type = "blob" if on["websocket_standard_binary_type"] else "arraybuffer"
 
     def enabled(self, flag: str) -> bool:
         """Whether the behaviour named by enable flag ``flag`` is on."""
@@ -165,15 +169,6 @@ class Compat:
             return self._on[name]
         except KeyError:
             raise AttributeError(name) from None
-
-    @property
-    def max_message_size(self) -> int:
-        """The receive limit in bytes: 32 MiB, or 128 MiB with the experimental flag."""
-        return (128 if self._on["increase_websocket_message_size"] else 32) << 20
-
-    @property
-    def default_binary_type(self) -> str:
-        return "blob" if self._on["websocket_standard_binary_type"] else "arraybuffer"
 
     def describe(self) -> str:
         """A table of every switch, for notebooks and ``wsguide dev``."""
