@@ -28,6 +28,8 @@ def call_python(proxy: PyProxy, args: tuple[Any, ...]) -> Any:
         result = proxy.obj(*[js2py(a) for a in args])
     except Exception as exc:
         raise PythonError(exc) from exc
+    if result is None:
+        return None  # a listener's usual result (and no awaitable: skips the Awaitable ABC check)
     if inspect.isawaitable(result):
         # Pyodide turns a returned coroutine into a Promise: it runs as a task.
         return PromiseOfPython(result)
