@@ -10,6 +10,10 @@ only records what is written. Without the kernel and the load client, the figure
 is steadier than the connect storm of ``run.py`` on a shared machine; it is the
 storm's own code path. Prints the minimum, quartile and median of the CPU time per
 connection over batches of 500.
+
+``--messages``: the echo's code path instead. One connection is upgraded, then 64-byte
+binary frames are fed to its WebSocket leg; each goes through the Worker's listener
+(``server.send(event.data)``) to one write. Prints the CPU time per message.
 """
 
 from __future__ import annotations
@@ -109,7 +113,40 @@ async def main(count: int) -> None:
     await srv.close()
 
 
+def client_frame(payload: bytes) -> bytes:
+    """A binary frame as a client sends it (masked with 01 02 03 04), payload under 126 bytes."""
+    mask = b"\x01\x02\x03\x04"
+    return bytes([0x82, 0x80 | len(payload)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+
+
+async def messages(count: int) -> None:
+    srv = await serve(Bench, port=0, compatibility_flags=["no_web_socket_compression"], echo_log=False,
+                      durable_objects={"ROOMS": BenchRoom}, persist=False)
+    loop = asyncio.get_running_loop()
+    http = srv._connection()
+    transport = RecordingTransport(loop, http)
+    http.connection_made(transport)
+    http.data_received(REQ)
+    assert (await transport.written(1)).startswith(b"HTTP/1.1 101")
+    leg = transport.get_protocol()
+    frame = client_frame(b"x" * 64)
+    for _ in range(2000):  # warm up
+        leg.data_received(frame)
+    t0 = time.process_time()
+    for _ in range(count):
+        leg.data_received(frame)  # the listener answers at once: one write per frame
+    per = (time.process_time() - t0) / count * 1e6
+    assert len(transport.out) == 1 + 2000 + count, "every message was echoed"
+    print(f"CPU per echoed message (us): {per:.2f}")
+    leg.data_received(CLOSE)  # end it as one() does, so the server's close has nothing to wait for
+    leg.eof_received()
+    transport.close()
+    await srv.close()
+
+
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--count", type=int, default=5000)
-    asyncio.run(main(p.parse_args().count))
+    p.add_argument("--messages", action="store_true", help="the echo's path: CPU per message on one connection")
+    a = p.parse_args()
+    asyncio.run(messages(a.count * 10) if a.messages else main(a.count))
