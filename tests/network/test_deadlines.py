@@ -10,7 +10,7 @@ import asyncio
 import gc
 import weakref
 
-from wsguide.net.deadlines import deadlines_for
+from wsguide.net.deadlines import COMPACT_FROM, deadlines_for
 
 DELAY = 0.01
 BOUND = 10.0  # seconds: what "never" is here
@@ -128,3 +128,29 @@ async def test_a_due_deadline_runs_once():
     await fired(done)
     entry.cancel()  # after it ran: nothing changes
     assert calls == [1] and entry.cancelled()
+
+
+async def test_cancelled_deadlines_do_not_pile_up_in_a_storm():
+    loop = asyncio.get_running_loop()
+    queue = deadlines_for(loop, BOUND)
+    armed = [queue.arm(print) for _ in range(10)]  # ten connections still waiting
+    for _ in range(50_000):  # a storm: each connection arms its timeout and cancels it soon
+        queue.arm(print).cancel()
+    assert len(queue) <= max(COMPACT_FROM, 2 * len(armed)) + 1
+    assert not any(entry.cancelled() for entry in armed)
+    for entry in armed:
+        entry.cancel()
+
+
+async def test_compacting_keeps_the_order_of_the_armed_ones():
+    loop = asyncio.get_running_loop()
+    queue = deadlines_for(loop, DELAY)
+    order: list[int] = []
+    done = loop.create_future()
+    for i in range(3 * COMPACT_FROM):
+        entry = queue.arm(order.append, i)
+        if i % 3:
+            entry.cancel()
+    queue.arm(done.set_result, None)
+    await fired(done)
+    assert order == list(range(0, 3 * COMPACT_FROM, 3))

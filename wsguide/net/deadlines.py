@@ -11,10 +11,11 @@ instructions, measured with callgrind).
 Deadlines of one length expire in the order they were armed, so a queue in
 arming order is enough: arming appends, cancelling drops the callback at once
 (the connection is not kept alive by its timer), and one ``call_at`` waits for
-the oldest deadline still armed. A callback that is due runs in its own
-``loop.call_soon``, so one that raises is reported by the loop as any callback
-is, and the others still run. Callbacks run in the loop's context: the ones in
-wsguide need no context variables.
+the oldest deadline still armed. Cancelled entries are dropped whenever the
+queue has doubled, so its length stays within twice the armed deadlines. A
+callback that is due runs in its own ``loop.call_soon``, so one that raises is
+reported by the loop as any callback is, and the others still run. Callbacks
+run in the loop's context: the ones in wsguide need no context variables.
 """
 
 from __future__ import annotations
@@ -25,7 +26,10 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Deadline", "Deadlines", "deadlines_for"]
+__all__ = ["COMPACT_FROM", "Deadline", "Deadlines", "deadlines_for"]
+
+#: Below this many entries a queue keeps its cancelled ones until their time (see _compact).
+COMPACT_FROM = 1024
 
 
 class Deadline:
@@ -50,23 +54,34 @@ class Deadline:
 class Deadlines:
     """The timeouts of one length on one event loop, in the order they were armed."""
 
-    __slots__ = ("delay", "_loop", "_queue", "_timer", "__weakref__")
+    __slots__ = ("delay", "_loop", "_queue", "_timer", "_compact_at", "__weakref__")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, delay: float) -> None:
         self.delay = delay
         self._loop = weakref.ref(loop)  # the registry below must not keep a finished loop alive
         self._queue: deque[Deadline] = deque()
         self._timer: asyncio.TimerHandle | None = None
+        self._compact_at = COMPACT_FROM
 
     def arm(self, callback: Callable[..., Any], *args: Any) -> Deadline:
         """Call ``callback(*args)`` ``delay`` seconds from now, unless the result is cancelled first."""
         loop = self._loop()
         assert loop is not None, "a Deadlines outlived its event loop"
         entry = Deadline(loop.time() + self.delay, callback, args)
-        self._queue.append(entry)
+        queue = self._queue
+        queue.append(entry)
+        if len(queue) >= self._compact_at:
+            self._compact()
         if self._timer is None:
             self._timer = loop.call_at(entry.when, self._expire)
         return entry
+
+    def _compact(self) -> None:
+        # Cancelled entries wait for their time; in a connect storm most of the queue is
+        # cancelled. Drop them whenever the queue has doubled since the last time, so it stays
+        # within twice the armed ones (or COMPACT_FROM), at O(1) per arm on average.
+        self._queue = queue = deque(entry for entry in self._queue if entry._callback is not None)
+        self._compact_at = max(COMPACT_FROM, 2 * len(queue))
 
     def __len__(self) -> int:
         """Entries still queued, cancelled ones included (they leave when their time comes)."""
