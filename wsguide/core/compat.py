@@ -118,9 +118,9 @@ class Compat:
     (``compat.web_socket_compression``) or with :meth:`enabled`.
     """
 
-    # Each switch is also a slot of its own: a server reads a few of them for every
-    # connection, and a slot is found by the usual lookup (no __getattr__ after it failed).
-    __slots__ = ("date", "flags", "_on", "max_message_size", "default_binary_type", *(f.name for f in FLAGS))
+    # Each switch is a slot of its own: a server reads a few of them for every connection,
+    # and a slot is found by the usual lookup.
+    __slots__ = ("date", "flags", "max_message_size", "default_binary_type", *(f.name for f in FLAGS))
 
     def __init__(
         self, date: str | _dt.date | None = None, flags: Iterable[str] = ()
@@ -149,7 +149,6 @@ class Compat:
                     f"Compatibility flags {name!r} and {flag.disable!r} contradict each "
                     "other: keep one of them."
                 )
-        self._on = on
         for name, value in on.items():
             setattr(self, name, value)
         #: The receive limit in bytes: 32 MiB, or 128 MiB with the experimental flag.
@@ -159,16 +158,14 @@ class Compat:
 
     def enabled(self, flag: str) -> bool:
         """Whether the behaviour named by enable flag ``flag`` is on."""
-        try:
-            return self._on[flag]
-        except KeyError:
-            raise ValueError(f"Unknown compatibility flag {flag!r}.") from None
+        if flag not in _BY_NAME:
+            raise ValueError(f"Unknown compatibility flag {flag!r}.")
+        return getattr(self, flag)
 
     def __getattr__(self, name: str) -> bool:
-        try:
-            return self._on[name]
-        except KeyError:
-            raise AttributeError(name) from None
+        # Reached only for a name that is not a switch (each switch is a slot); declared so
+        # that type checkers know a switch reads as a bool.
+        raise AttributeError(name)
 
     def describe(self) -> str:
         """A table of every switch, for notebooks and ``wsguide dev``."""
@@ -176,7 +173,7 @@ class Compat:
         if self.flags:
             lines.append("compatibility_flags = " + ", ".join(self.flags))
         for f in FLAGS:
-            lines.append(f"  {'on ' if self._on[f.name] else 'off'}  {f.name}")
+            lines.append(f"  {'on ' if getattr(self, f.name) else 'off'}  {f.name}")
         return "\n".join(lines)
 
     def __repr__(self) -> str:
@@ -187,4 +184,3 @@ class Compat:
 
     def __hash__(self) -> int:
         return hash((self.date, self.flags))
-
