@@ -79,14 +79,26 @@ class RecordingTransport(asyncio.Transport):
         return self.out[count - 1]
 
 
-async def one(srv, loop: asyncio.AbstractEventLoop) -> None:
-    """One connection: upgrade, the peer's Close, the Worker's reply, the end of the connection."""
+async def start():
+    """The benchmark server (the Worker of servers/wsguide_server.py), without compression."""
+    return await serve(Bench, port=0, compatibility_flags=["no_web_socket_compression"], echo_log=False,
+                       durable_objects={"ROOMS": BenchRoom}, persist=False)
+
+
+async def upgraded(srv, loop: asyncio.AbstractEventLoop) -> RecordingTransport:
+    """A new connection, upgraded: its protocol is the WebSocket leg once this returns."""
     http = srv._connection()
     transport = RecordingTransport(loop, http)
     http.connection_made(transport)
     http.data_received(REQ)
     assert (await transport.written(1)).startswith(b"HTTP/1.1 101")
-    transport.get_protocol().data_received(CLOSE)  # the WebSocket leg by now
+    return transport
+
+
+async def one(srv, loop: asyncio.AbstractEventLoop) -> None:
+    """One connection: upgrade, the peer's Close, the Worker's reply, the end of the connection."""
+    transport = await upgraded(srv, loop)
+    transport.get_protocol().data_received(CLOSE)
     assert (await transport.written(2))[:1] == b"\x88"
     transport.get_protocol().eof_received()
     transport.close()
@@ -96,8 +108,7 @@ async def one(srv, loop: asyncio.AbstractEventLoop) -> None:
 
 
 async def main(count: int) -> None:
-    srv = await serve(Bench, port=0, compatibility_flags=["no_web_socket_compression"], echo_log=False,
-                      durable_objects={"ROOMS": BenchRoom}, persist=False)
+    srv = await start()
     loop = asyncio.get_running_loop()
     per = []
     async with asyncio.timeout(600):  # a bound on the whole run, not a deadline per connection
@@ -120,14 +131,8 @@ def client_frame(payload: bytes) -> bytes:
 
 
 async def messages(count: int) -> None:
-    srv = await serve(Bench, port=0, compatibility_flags=["no_web_socket_compression"], echo_log=False,
-                      durable_objects={"ROOMS": BenchRoom}, persist=False)
-    loop = asyncio.get_running_loop()
-    http = srv._connection()
-    transport = RecordingTransport(loop, http)
-    http.connection_made(transport)
-    http.data_received(REQ)
-    assert (await transport.written(1)).startswith(b"HTTP/1.1 101")
+    srv = await start()
+    transport = await upgraded(srv, asyncio.get_running_loop())
     leg = transport.get_protocol()
     frame = client_frame(b"x" * 64)
     for _ in range(2000):  # warm up
