@@ -1,4 +1,7 @@
-"""Writes held while a Durable Object works through its queue, then sent together (wsguide.net.outbox).
+"""Writes held to the end of the loop's turn, then sent together (wsguide.net.outbox).
+
+Held while a Durable Object works through its queue, and while legs answer what they read
+in a turn where more than one WebSocket is open.
 
 The leg is driven with a transport that records each ``write``: these tests see the
 system calls a real socket would make, not just the bytes (a real peer cannot tell
@@ -13,6 +16,7 @@ import struct
 from websockets.protocol import OPEN
 from websockets.server import ServerProtocol
 
+from wsguide.core.messages import Message
 from wsguide.net.leg import WRITE_AT_ONCE, WebSocketLeg
 from wsguide.net.outbox import outbox_for
 
@@ -155,6 +159,55 @@ async def test_two_legs_get_one_write_each_for_what_was_held():
     box.flush()
     assert ta.writes == [b"".join(text_frame(f"a{n}".encode()) for n in range(3))]
     assert tb.writes == [b"".join(text_frame(f"b{n}".encode()) for n in range(3))]
+
+
+def client_frame(data: bytes) -> bytes:
+    """A text frame as a client sends it: masked (with a zero mask, so the payload reads as is)."""
+    assert len(data) < 126
+    return struct.pack("!BB", 0x81, 0x80 | len(data)) + b"\0\0\0\0" + data
+
+
+def make_echo_leg() -> tuple[WebSocketLeg, RecordingTransport]:
+    """A leg whose Worker answers each message at once, as the guide's echo does."""
+    leg, transport = make_leg()
+
+    def receive(item):
+        if isinstance(item, Message):
+            leg.send_message(item.data)
+
+    leg.start_reading(receive)
+    return leg, transport
+
+
+async def test_with_one_connection_open_the_answer_to_a_read_goes_out_at_once():
+    leg, transport = make_echo_leg()
+    leg.data_received(client_frame(b"hi"))
+    assert transport.writes == [text_frame(b"hi")]
+
+
+async def test_with_two_connections_open_the_answers_to_reads_leave_at_the_turns_end():
+    (a, ta), (b, tb) = make_echo_leg(), make_echo_leg()
+    a.data_received(client_frame(b"a"))
+    b.data_received(client_frame(b"b"))
+    assert (ta.writes, tb.writes) == ([], [])
+    await end_of_turn()
+    assert (ta.writes, tb.writes) == ([text_frame(b"a")], [text_frame(b"b")])
+
+
+async def test_two_reads_of_one_connection_in_a_turn_are_answered_in_one_write_in_order():
+    (a, ta), _ = make_echo_leg(), make_echo_leg()
+    a.data_received(client_frame(b"first"))
+    a.data_received(client_frame(b"second"))
+    await end_of_turn()
+    assert ta.writes == [text_frame(b"first") + text_frame(b"second")]
+
+
+async def test_a_connection_that_ended_no_longer_counts_as_open():
+    (a, ta), (b, _) = make_echo_leg(), make_echo_leg()
+    b.connection_lost(None)
+    assert the_outbox().legs == 1
+    a.data_received(client_frame(b"alone again"))
+    assert ta.writes == [text_frame(b"alone again")]
 
 
 def test_each_event_loop_has_its_own_outbox():

@@ -29,8 +29,10 @@ protocol object:
 * **Writes held together.** While a Durable Object works through its queue,
   what its sockets send is held and written in one piece per connection when
   its step ends (:mod:`wsguide.net.outbox`): a broadcast of several messages
-  costs each member one system call, not one per message. Order is kept, and a
-  frame of :data:`WRITE_AT_ONCE` bytes or more is written at once.
+  costs each member one system call, not one per message. While more than one
+  WebSocket is open, what a Worker sends in answer to a read is held to the end
+  of the loop's turn, so the answers to one turn's reads leave together. Order
+  is kept, and a frame of :data:`WRITE_AT_ONCE` bytes or more is written at once.
 * **Bounded memory.** Nothing is read before the socket is accepted; while a
   message waits in a Durable Object's queue, reading stops (the core returns a
   ``Pending``, done when the object starts on it), so the queue holds at most one
@@ -151,7 +153,8 @@ class WebSocketLeg(asyncio.Protocol):
     def attach(self, transport: asyncio.Transport) -> None:
         """Take over ``transport`` (the client side then sends its handshake request)."""
         self.transport = transport
-        self._outbox = outbox_for(asyncio.get_running_loop())
+        self._outbox = outbox = outbox_for(asyncio.get_running_loop())
+        outbox.opened()
         transport.set_write_buffer_limits(high=self.unsent_limit)
         if self._handshake is not None:
             for data in self.protocol.data_to_send():
@@ -212,6 +215,8 @@ class WebSocketLeg(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._lost = True
         self._unsent = None
+        if self._outbox is not None:
+            self._outbox.closed()
         if self._closer is not None:
             self._closer.cancel()
         handshake = self._handshake
@@ -256,6 +261,7 @@ class WebSocketLeg(asyncio.Protocol):
             self._held += data
             self._pause()
             return
+        self._outbox.reading()  # type: ignore[union-attr]  (set with the transport)
         self._run(self._feed, data)
 
     def _feed(self, data: bytes) -> None:
