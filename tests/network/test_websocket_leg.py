@@ -121,6 +121,23 @@ async def test_invalid_utf8_fails_with_1007_and_an_error_event(rec):
     assert "protocolError.statusCode = 1007" in [e for e in seen if e[0] == "error"][0][5]
 
 
+
+async def test_a_close_read_together_with_invalid_utf8_gets_only_the_1007(rec):
+    # Both frames come in one read. websockets parses the Close and answers it, but the connection
+    # failed first: the one Close on the wire is the 1007, not websockets' answer.
+    bad = struct.pack("!BB", 0x80 | OP_TEXT, 0x80 | 2) + bytes(4) + b"\xff\xfe"  # a zero mask
+    close = struct.pack("!BB", 0x80 | OP_CLOSE, 0x80 | 5) + bytes(4) + struct.pack("!H", 1000) + b"bye"
+    async with serve(rec) as srv:
+        peer = await RawPeer.connect(srv.port)
+        await rec.socket()
+        peer.writer.write(bad + close)
+        opcode, _, payload = await peer.read_frame()
+        rest = await bounded(peer.reader.read(), "the server to end the connection")
+        peer.close_transport()
+    assert (opcode, payload[:2]) == (OP_CLOSE, struct.pack("!H", 1007))
+    assert rest == b""
+
+
 # ------------------------------------------------------------------ a 101 that never arrives
 async def test_a_failed_handshake_after_the_101_is_kjs_400_and_the_socket_sees_1006(rec):
     async with serve(rec, echo_log=False) as srv:

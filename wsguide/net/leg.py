@@ -278,17 +278,22 @@ class WebSocketLeg(asyncio.Protocol):
 
     def _process(self, events: list[Any]) -> None:
         # A Close among these events means the protocol has just answered it.
-        peer_closed = any(isinstance(e, Frame) and e.opcode is _CLOSE for e in events) if events else False
+        peer_closed = False
         failed_before = self._failed
-        for event in events:
+        for index, event in enumerate(events):
             if not isinstance(event, Frame):
                 self._handshake_done(event)
                 continue
             op = event.opcode
             if op is _TEXT or op is _BINARY or op is _CONT:
                 if not self._data_frame(event):
-                    break  # the connection failed (invalid UTF-8)
+                    # The connection failed (invalid UTF-8). A Close parsed after this frame
+                    # was answered all the same.
+                    rest = events[index + 1 :]
+                    peer_closed = peer_closed or any(isinstance(e, Frame) and e.opcode is _CLOSE for e in rest)
+                    break
             elif op is _CLOSE:
+                peer_closed = True
                 self._close_received = True
                 close = Close.parse(event.data)
                 self._inbox.append(CloseItem(close.code if event.data else None, close.reason))
