@@ -127,6 +127,7 @@ class HttpConnection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self._h11 = h11.Connection(h11.SERVER, max_incomplete_event_size=limits.url + limits.headers + 4096)
         self._head: h11.Request | None = None
+        self._head_items: list[tuple[bytes, bytes]] = []  # the head's raw_items(), read once
         self._body = bytearray()
         self._current: HttpRequest | None = None  # being answered (the Worker runs)
         self._task: asyncio.Task[None] | None = None
@@ -267,11 +268,12 @@ class HttpConnection(asyncio.Protocol):
         if size > limits.headers:
             self._reply_error(431, f"The request headers are larger than {limits.headers:,} bytes.")
             return False
-        length = _content_length(head)
+        length = _content_length(items)
         if length is not None and length > limits.body:
             self._too_big()
             return False
         self._head = head
+        self._head_items = items
         self._body = bytearray()
         if self._h11.they_are_waiting_for_100_continue:
             self._write(self._h11.send(h11.InformationalResponse(status_code=100, headers=[])))
@@ -284,7 +286,7 @@ class HttpConnection(asyncio.Protocol):
         request = HttpRequest(
             head.method.decode("ascii"),
             head.target.decode("latin-1"),
-            [(name.decode("latin-1"), value.decode("latin-1")) for name, value in head.headers.raw_items()],
+            [(name.decode("latin-1"), value.decode("latin-1")) for name, value in self._head_items],
             bytes(self._body),
             head.http_version.decode("ascii"),
         )
@@ -429,10 +431,10 @@ class HttpConnection(asyncio.Protocol):
         self._on_lost(self)  # from now on the connection is the leg's
 
 
-def _content_length(head: h11.Request) -> int | None:
-    # raw_items() is a plain list; iterating h11's Headers goes through Sequence.__iter__,
-    # an IndexError ending it. h11 has checked the value (digits, repeats equal).
-    for name, value in head.headers.raw_items():
+def _content_length(items: list[tuple[bytes, bytes]]) -> int | None:
+    # ``items``: the head's raw_items(), a plain list; iterating h11's Headers goes through
+    # Sequence.__iter__, an IndexError ending it. h11 has checked the value (digits, repeats equal).
+    for name, value in items:
         if name.lower() == b"content-length":
             return int(value)
     return None
