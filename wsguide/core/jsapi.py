@@ -60,9 +60,12 @@ class JsInterface:
     #: Any public name is a member (a Durable Object stub: every method name is an RPC call).
     dynamic: bool = False
     _readable: frozenset[str] = field(init=False, repr=False, compare=False)
+    #: The indexed properties (a WebSocketPair's ``"0"`` and ``"1"``): what ``Object.values`` reads.
+    indexed: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_readable", frozenset(self.methods) | frozenset(self.properties))
+        object.__setattr__(self, "indexed", tuple(name for name in self.properties if name.isdigit()))
 
     def readable(self, name: str) -> bool:
         return name in self._readable or (self.dynamic and not name.startswith("_"))
@@ -163,15 +166,15 @@ _MISSING = object()
 
 def own_properties(value: Any) -> dict[str, Any]:
     """``Object.keys``/``values``/``entries`` of a JavaScript value: its own enumerable properties."""
-    if isinstance(value, dict) and interface_of(type(value)) is None:
+    api = interface_of(type(value))
+    if api is not None:
+        # The indexed properties of a runtime object (a WebSocketPair's "0" and "1").
+        return {name: getattr(value, name) for name in api.indexed}
+    if isinstance(value, dict):
         return dict(value)
     if type(value) is list:
         return {str(i): v for i, v in enumerate(value)}
-    api = interface_of(type(value))
-    if api is None:
-        return {}
-    # The indexed properties of a runtime object (a WebSocketPair's "0" and "1").
-    return {name: getattr(value, name) for name in api.properties if name.isdigit()}
+    return {}
 
 
 class ObjectConstructor:
