@@ -19,7 +19,6 @@ Needs ``valgrind``; takes about two minutes. Loopback only.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shutil
 import signal
@@ -29,27 +28,20 @@ import tempfile
 import time
 from pathlib import Path
 
+from run import ENV, PY, SERVERS  # the same two servers as run.py, importing this checkout's wsguide
+
 HERE = Path(__file__).resolve().parent
-PY = sys.executable
-SERVERS = {
-    "raw": [str(HERE / "anchor" / "py_server.py"), "--compression", "none", "--room-mode", "helper"],
-    "wsguide": [str(HERE / "servers" / "wsguide_server.py"), "--compression", "none"],
-}
 START_TIMEOUT = 300.0  # seconds: Python's start-up under valgrind is about 50 times slower
 
 
 def instructions(server: str, count: int, port: int) -> int:
     """Instructions the server executes from its start to its end, ``count`` storm connections in between."""
-    env = {
-        **os.environ,
-        "PYTHONHASHSEED": "0",  # the same dict layouts in every run
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE.parent), os.environ.get("PYTHONPATH")])),
-    }
+    env = {**ENV, "PYTHONHASHSEED": "0"}  # the same dict layouts in every run
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "callgrind.log"
         proc = subprocess.Popen(
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/out", f"--log-file={log}",
-             PY, *SERVERS[server], "--port", str(port)],
+             *SERVERS[server], "--port", str(port)],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
         )
         try:
