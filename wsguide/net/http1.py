@@ -41,6 +41,7 @@ from typing import Any, Protocol
 import h11
 
 from .deadlines import Deadline, deadlines_for
+from .reads import SharedReadBuffer
 
 __all__ = ["HttpConnection", "HttpReply", "HttpRequest", "Limits", "Switch", "error_reply"]
 
@@ -109,7 +110,7 @@ def error_reply(status: int, text: str) -> HttpReply:
     return HttpReply(status, HTTPStatus(status).phrase, [("Content-Type", "text/plain")], body, close=True)
 
 
-class HttpConnection(asyncio.Protocol):
+class HttpConnection(SharedReadBuffer):
     """One HTTP/1.1 connection: requests in, replies out, in order."""
 
     def __init__(

@@ -70,6 +70,7 @@ from .deadlines import Deadline, deadlines_for
 from .deflate import release_extensions
 from .frames import close_frame, is_close, server_frame
 from .outbox import Outbox, outbox_for
+from .reads import SharedReadBuffer
 
 __all__ = ["CLOSE_TIMEOUT", "UNSENT_LIMIT", "WRITE_AT_ONCE", "WebSocketLeg", "too_big_reason"]
 
@@ -99,7 +100,7 @@ def too_big_reason(exc: PayloadTooBig) -> str:
     return f"Message is too large: {exc.size} > {room}"
 
 
-class WebSocketLeg(asyncio.Protocol):
+class WebSocketLeg(SharedReadBuffer):
     """One WebSocket connection: bytes ⇄ a ``websockets`` protocol ⇄ the core's items."""
 
     def __init__(
