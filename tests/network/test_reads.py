@@ -8,13 +8,25 @@ check that each protocol received exactly its own, in order.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
+from pathlib import Path
 
+import websockets
+
+from wsguide import serve
+from wsguide.ffi import create_proxy
+from wsguide.js import WebSocket
 from wsguide.net.http1 import HttpConnection
 from wsguide.net.leg import WebSocketLeg
 from wsguide.net.reads import READ_SIZE, SharedReadBuffer
 
+from wsguide.workers import Response, WorkerEntrypoint
+
 from .helpers import bounded
+
+#: A self-signed certificate for 127.0.0.1 (valid until 2126) and its key, for tests only.
+LOCALHOST_PEM = Path(__file__).with_name("localhost.pem")
 
 
 class Collecting(SharedReadBuffer):
@@ -89,3 +101,51 @@ def test_each_thread_has_its_own_buffer():
 def test_the_servers_connections_read_into_the_shared_buffer():
     assert issubclass(HttpConnection, SharedReadBuffer)
     assert issubclass(WebSocketLeg, SharedReadBuffer)
+
+
+async def test_a_wss_socket_reads_through_tls_into_the_shared_buffer(monkeypatch):
+    # asyncio's TLS layer feeds a BufferedProtocol through get_buffer too: a message larger
+    # than one read, and one after it, arrive whole and in order.
+    monkeypatch.setenv("SSL_CERT_FILE", str(LOCALHOST_PEM))  # the client trusts the test certificate
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(LOCALHOST_PEM)
+    got: list[str] = []
+    both = asyncio.Event()  # both messages came back, or the socket closed
+
+    async def echo(ws):
+        async for message in ws:
+            await ws.send(message)
+
+    class Client(WorkerEntrypoint):
+        async def fetch(self, request):
+            ws = WebSocket.new(f"wss://127.0.0.1:{port}/")
+
+            def on_open(event):
+                ws.send("x" * 300_000)
+                ws.send("after it")
+
+            def on_message(event):
+                got.append(event.data)
+                if len(got) == 2:
+                    both.set()
+
+            def on_close(event):  # before both came back: the TLS handshake failed, or the echo server left
+                if not both.is_set():
+                    got.append(f"closed: {event.code} {event.reason}")
+                    both.set()
+
+            ws.addEventListener("open", create_proxy(on_open))
+            ws.addEventListener("message", create_proxy(on_message))
+            ws.addEventListener("close", create_proxy(on_close))
+            await both.wait()
+            return Response("done")
+
+    async with websockets.serve(echo, "127.0.0.1", 0, ssl=tls, max_size=2**25) as tls_server:
+        port = tls_server.sockets[0].getsockname()[1]
+        async with serve(Client, port=0, echo_log=False) as srv:
+            reader, writer = await asyncio.open_connection("127.0.0.1", srv.port)
+            writer.write(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            answer = await bounded(reader.read(), "the Worker's response")
+            writer.close()
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"done")
+    assert got == ["x" * 300_000, "after it"]
