@@ -121,7 +121,6 @@ async def test_invalid_utf8_fails_with_1007_and_an_error_event(rec):
     assert "protocolError.statusCode = 1007" in [e for e in seen if e[0] == "error"][0][5]
 
 
-
 async def test_a_close_read_together_with_invalid_utf8_gets_only_the_1007(rec):
     # Both frames come in one read. websockets parses the Close and answers it, but the connection
     # failed first: the one Close on the wire is the 1007, not websockets' answer.

@@ -123,21 +123,19 @@ def answer_upgrade(
     assert ws is not None
     extensions = response.headers.get("Sec-WebSocket-Extensions")
     wants_deflate = compat.web_socket_compression and not (extensions is not None and extensions.strip() == "")
+    # The plain handshake nearly every client sends: accept() would say yes and negotiate
+    # nothing, so its general parsing (a Headers, a Request, a Response) is skipped.
     accept_value = _plain_accept(request, wants_deflate)
-    if accept_value is not None:
-        # The plain handshake nearly every client sends: accept() would say yes and negotiate
-        # nothing, so its general parsing (a Headers, a Request, a Response) is skipped.
-        protocol = ServerProtocol(max_size=compat.max_message_size, state=OPEN, logger=_wire_logger)
-        negotiated: list[str] = []
-    else:
-        protocol = ServerProtocol(
-            extensions=[ServerDeflateFactory(client_max_window_bits=15, compress_settings={"memLevel": 5})]
-            if wants_deflate
-            else None,
-            max_size=compat.max_message_size,
-            state=OPEN,
-            logger=_wire_logger,
-        )
+    protocol = ServerProtocol(
+        extensions=[ServerDeflateFactory(client_max_window_bits=15, compress_settings={"memLevel": 5})]
+        if wants_deflate and accept_value is None
+        else None,
+        max_size=compat.max_message_size,
+        state=OPEN,
+        logger=_wire_logger,
+    )
+    negotiated: list[str] = []
+    if accept_value is None:
         checked = _checked_by_accept(request, protocol)
         if isinstance(checked, str):
             if coupled:
